@@ -1,0 +1,21 @@
+"""fastopt: Numba-JIT parallel finite-difference derivatives, optimality tests and grid search.
+
+The public API is re-exported here; the njit-callable kernels live in
+:mod:`fastopt.kernels`. Importing fastopt compiles nothing.
+"""
+
+from ._differentiate import gradient, hessian, jacobian
+from ._result import DerivativeResult, NonFiniteWarning, PointType, Status
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DerivativeResult",
+    "NonFiniteWarning",
+    "PointType",
+    "Status",
+    "__version__",
+    "gradient",
+    "hessian",
+    "jacobian",
+]

@@ -1,0 +1,220 @@
+"""Shared input checks for the Python API layer.
+
+Every check raises :class:`ValueError` or :class:`TypeError` with a message that names
+the argument and says what it must be. None of them does numerics.
+"""
+
+from __future__ import annotations
+
+import operator
+import weakref
+from collections.abc import Callable, Sequence
+
+import numba
+import numpy as np
+from numba.core.registry import CPUDispatcher
+
+__all__ = [
+    "as_float_array",
+    "as_points",
+    "check_args",
+    "check_choice",
+    "check_objective",
+    "check_positive_steps",
+    "check_int",
+]
+
+
+def as_float_array(name: str, x, *, allow_empty: bool = False, finite: bool = True):
+    """Return `x` as a C-contiguous float64 array, rejecting non-real or bad input."""
+    try:
+        arr = np.asarray(x)
+    except Exception as exc:  # ragged lists and the like
+        raise TypeError(f"`{name}` must be a real numeric array; got {type(x).__name__}") from exc
+    if arr.dtype == bool or arr.dtype.kind not in "iuf":
+        kind = {"c": "complex", "O": "object", "U": "string", "S": "bytes", "b": "boolean"}
+        what = kind.get(arr.dtype.kind, str(arr.dtype))
+        raise TypeError(f"`{name}` must be a real (integer or floating) array; got {what} dtype")
+    if arr.size == 0 and not allow_empty:
+        raise ValueError(f"`{name}` must not be empty; got shape {arr.shape}")
+    arr = np.ascontiguousarray(arr, dtype=np.float64)
+    if finite and not np.all(np.isfinite(arr)):
+        bad = int(np.count_nonzero(~np.isfinite(arr)))
+        raise ValueError(f"`{name}` must be finite; got {bad} NaN/inf entries")
+    return arr
+
+
+def as_points(x, ndim: int):
+    """Split `x` into a flat (N, n) batch of points following the gufunc rule.
+
+    Returns
+    -------
+    points : ndarray, shape (N, n)
+        C-contiguous float64 copy or view of the points.
+    batch_shape : tuple
+        The leading (batch) axes of `x`.
+    point_shape : tuple
+        The trailing `ndim` axes of `x` that form one point.
+    """
+    arr = as_float_array("x", x)
+    ndim = check_int("ndim", ndim, minimum=1)
+    if ndim > arr.ndim:
+        raise ValueError(
+            f"`ndim` must be between 1 and x.ndim = {arr.ndim} (the trailing `ndim` axes of x "
+            f"form one point); got ndim={ndim}"
+        )
+    batch_shape = arr.shape[: arr.ndim - ndim]
+    point_shape = arr.shape[arr.ndim - ndim :]
+    n = int(np.prod(point_shape))
+    return arr.reshape(-1, n), batch_shape, point_shape
+
+
+def check_int(name: str, value, *, minimum: int | None = None, maximum: int | None = None):
+    """Return `value` as an int, or raise if it is not an integer within the range."""
+    if isinstance(value, bool | np.bool_):
+        raise TypeError(f"`{name}` must be an integer; got {value!r}")
+    try:
+        ivalue = operator.index(value)
+    except TypeError:
+        raise TypeError(f"`{name}` must be an integer; got {value!r}") from None
+    if minimum is not None and ivalue < minimum:
+        raise ValueError(f"`{name}` must be >= {minimum}; got {ivalue}")
+    if maximum is not None and ivalue > maximum:
+        raise ValueError(f"`{name}` must be <= {maximum}; got {ivalue}")
+    return ivalue
+
+
+def check_choice(name: str, value, choices: Sequence):
+    """Raise unless `value` is one of `choices`."""
+    if not isinstance(value, str | int) or value not in choices:
+        options = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"`{name}` must be one of {options}; got {value!r}")
+    return value
+
+
+def check_args(args):
+    """Return `args` if it is a tuple, else raise a TypeError that says how to fix it."""
+    if not isinstance(args, tuple):
+        raise TypeError(
+            f"`args` must be a tuple of extra arguments for f(x, *args); got "
+            f"{type(args).__name__} (write args=(value,) for a single argument)"
+        )
+    return args
+
+
+def check_positive_steps(step, point_shape: tuple, default: float):
+    """Return relative steps, shape (n,), from ``None``, a scalar or a per-coordinate array."""
+    n = int(np.prod(point_shape))
+    if step is None:
+        return np.full(n, default)
+    arr = np.asarray(step)
+    if arr.dtype == bool or arr.dtype.kind not in "iuf":
+        raise TypeError(f"`step` must be a positive real number or array; got {arr.dtype} dtype")
+    arr = arr.astype(np.float64)
+    if arr.ndim == 0:
+        arr = np.full(n, float(arr))
+    elif arr.shape == tuple(point_shape) or arr.shape == (n,):
+        arr = np.ascontiguousarray(arr.reshape(n))
+    else:
+        raise ValueError(
+            f"`step` must be a scalar or have the point shape {tuple(point_shape)}; "
+            f"got shape {arr.shape}"
+        )
+    if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
+        raise ValueError(f"`step` must be finite and > 0; got {step!r}")
+    return arr
+
+
+_COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _numba_reason(exc: Exception) -> str:
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    keep = [ln for ln in lines if not ln.startswith(("During:", "File ", "^"))]
+    text = " ".join(keep[:4]) if keep else type(exc).__name__
+    return text if len(text) < 600 else text[:600] + " ..."
+
+
+def _jitted(f):
+    if isinstance(f, CPUDispatcher):
+        return f
+    try:
+        cached = _COMPILED.get(f)
+    except TypeError:  # not weak-referenceable
+        cached = None
+    if cached is None:
+        cached = numba.njit(error_model="numpy")(f)
+        try:
+            _COMPILED[f] = cached
+        except TypeError:
+            pass
+    return cached
+
+
+def check_objective(
+    f: Callable, point_shape: tuple, args: tuple, *, jit: bool, returns: str = "scalar"
+):
+    """Return the callable the kernels will use for `f`, checking what it returns.
+
+    With ``jit=True`` a plain Python function is compiled with numba (once per function)
+    for a float64 array of `point_shape` and the types of `args`; the compiled return
+    type must be a real scalar (``returns="scalar"``) or a 1-D array (``"vector"``).
+    Nothing is evaluated. With ``jit=False`` `f` is returned unchanged and its return
+    value is checked on a probe evaluation by the caller (see :func:`check_probe`).
+    """
+    if not callable(f):
+        raise TypeError(f"`f` must be callable as f(x, *args); got {type(f).__name__}")
+    if not jit:
+        return f
+    jf = _jitted(f)
+    try:
+        arg_types = tuple(numba.typeof(a) for a in args)
+    except (ValueError, TypeError) as exc:
+        raise TypeError(
+            f"`args` cannot be passed to a numba-compiled objective ({_numba_reason(exc)}); "
+            "use numpy arrays and numbers, or pass jit=False"
+        ) from None
+    sig = (numba.typeof(np.empty(point_shape)), *arg_types)
+    try:
+        jf.compile(sig)
+        restype = jf.overloads[sig].signature.return_type
+    except Exception as exc:
+        name = getattr(f, "__name__", type(f).__name__)
+        raise TypeError(
+            f"numba could not compile the objective `{name}` for x of shape "
+            f"{tuple(point_shape)}: {_numba_reason(exc)}. Fix: write f with numpy/math "
+            "operations numba supports (or decorate it with @numba.njit yourself), or pass "
+            "jit=False for the slow pure-Python path."
+        ) from None
+    _check_return_type(restype, returns)
+    return jf
+
+
+def _check_return_type(restype, returns):
+    if returns == "scalar":
+        ok = isinstance(restype, numba.types.Integer | numba.types.Float | numba.types.Boolean)
+        if not ok:
+            raise TypeError(
+                f"`f` must return a real scalar float for this derivative; it returns "
+                f"{restype} (use fastopt.jacobian for vector-valued functions)"
+            )
+    else:
+        ok = isinstance(restype, numba.types.Array) and restype.ndim == 1
+        ok = ok and isinstance(restype.dtype, numba.types.Integer | numba.types.Float)
+        if not ok:
+            raise TypeError(f"`f` must return a 1-D real float array for jacobian; it returns {restype}")
+
+
+def check_probe(value, returns: str = "scalar"):
+    """Check the value of one pure-Python evaluation of `f`; return it as float64."""
+    arr = np.asarray(value)
+    if arr.dtype == bool or arr.dtype.kind not in "iuf":
+        raise TypeError(f"`f` must return real floats; it returned {arr.dtype} values")
+    if returns == "scalar" and arr.ndim != 0:
+        raise TypeError(
+            f"`f` must return a real scalar for this derivative; it returned an array of "
+            f"shape {arr.shape} (use fastopt.jacobian for vector-valued functions)"
+        )
+    if returns == "vector" and arr.ndim != 1:
+        raise TypeError(f"`f` must return a 1-D array for jacobian; it returned shape {arr.shape}")
+    return arr.astype(np.float64)

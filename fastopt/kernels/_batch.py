@@ -1,0 +1,197 @@
+"""Batched finite differences: ``prange`` over work items of many points.
+
+The work of a batch is a flat list of items (a coordinate of a point, or a Hessian
+entry of a point); it is cut into a few contiguous chunks per thread, each chunk keeps
+one work buffer, and every item is computed the same way whatever the chunking, so the
+results are identical for any number of threads. One point with many coordinates is
+spread over the threads just like many points.
+
+Values shared by the items of a point (``f(x)`` for one-sided stencils, ``f(x +- h e_i)``
+for Hessians) are computed inside the chunk when there are at least as many points as
+chunks (chunks then hold whole points), otherwise serially before the parallel loop (a
+few points with many coordinates: a small fraction of the work). Each kernel has a
+single ``prange`` loop, which keeps numba's compile time per objective down.
+
+Compiled with ``parallel=True``; :func:`fastopt._jit.serial_twin` gives the serial build
+used for small problems.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+from numba import prange
+
+from .._jit import jit
+from ._fd import (
+    _gradient_items,
+    _has_zero,
+    _hessian_pair_items,
+    _hessian_side_items,
+    _jacobian_items,
+    _values_items,
+    _vector_values_items,
+)
+
+CHUNKS_PER_THREAD = 8
+
+
+@jit(inline=True)
+def num_chunks(total):
+    """Number of chunks for `total` items: a few per thread, never more than items."""
+    nc = CHUNKS_PER_THREAD * numba.get_num_threads()
+    return max(1, min(total, nc))
+
+
+@jit(inline=True)
+def chunk_bounds(total, nchunks, c):
+    """Return the half-open item range [lo, hi) of chunk `c` of `nchunks`."""
+    return (total * c) // nchunks, (total * (c + 1)) // nchunks
+
+
+@jit(parallel=True)
+def values_batch(f, points, pshape, args, out):
+    """``out[p] = f(points[p].reshape(pshape), *args)`` for every point, in parallel.
+
+    Examples
+    --------
+    >>> import numpy as np, numba
+    >>> from fastopt.kernels import values_batch
+    >>> @numba.njit
+    ... def f(x):
+    ...     return x.sum()
+    >>> out = np.empty(2)
+    >>> values_batch(f, np.array([[1.0, 2.0], [3.0, 4.0]]), (2,), (), out)
+    >>> out
+    array([3., 7.])
+    """
+    total = points.shape[0]
+    nc = num_chunks(total)
+    for c in prange(nc):
+        lo, hi = chunk_bounds(total, nc, c)
+        _values_items(f, points, pshape, args, out, lo, hi)
+
+
+@jit(parallel=True)
+def gradient_batch(f, points, pshape, rstep, st, args, out):
+    """Gradients of many points in parallel.
+
+    Parameters
+    ----------
+    f : numba function
+        Objective ``f(x, *args) -> float`` with ``x`` of shape `pshape`.
+    points : ndarray, shape (N, n)
+        C-contiguous float64 points, one per row (``n = prod(pshape)``).
+    pshape : tuple of int
+        Shape of one point as the objective sees it.
+    rstep : ndarray, shape (n,)
+        Relative steps.
+    st : ndarray, shape (2, K)
+        Stencil from :func:`fastopt.kernels.stencil`.
+    args : tuple
+        Extra arguments of `f`.
+    out : ndarray, shape (N, n)
+        Output.
+
+    Examples
+    --------
+    >>> import numpy as np, numba
+    >>> from fastopt.kernels import gradient_batch, stencil
+    >>> @numba.njit
+    ... def f(x):
+    ...     return np.sum(x ** 2)
+    >>> out = np.empty((2, 2))
+    >>> pts = np.array([[1.0, 2.0], [3.0, 4.0]])
+    >>> gradient_batch(f, pts, (2,), np.full(2, 1e-5), stencil("central", 2), (), out)
+    >>> np.round(out, 7)
+    array([[2., 4.],
+           [6., 8.]])
+    """
+    N, n = points.shape
+    nc = num_chunks(N * n)
+    aligned = N >= nc
+    need_f0 = _has_zero(st)
+    f0 = np.empty(N)
+    if need_f0 and not aligned:
+        _values_items(f, points, pshape, args, f0, 0, N)
+    for c in prange(nc):
+        if aligned:
+            plo, phi = chunk_bounds(N, nc, c)
+            if need_f0:
+                _values_items(f, points, pshape, args, f0, plo, phi)
+            lo, hi = plo * n, phi * n
+        else:
+            lo, hi = chunk_bounds(N * n, nc, c)
+        _gradient_items(f, points, pshape, rstep, st, f0, args, out, lo, hi)
+
+
+@jit(parallel=True)
+def jacobian_batch(f, points, pshape, rstep, st, args, out):
+    """Jacobians of many points in parallel; `out` has shape (N, m, n).
+
+    Examples
+    --------
+    >>> import numpy as np, numba
+    >>> from fastopt.kernels import jacobian_batch, stencil
+    >>> @numba.njit
+    ... def F(x):
+    ...     return np.array([x[0] * x[1]])
+    >>> out = np.empty((1, 1, 2))
+    >>> st = stencil("central", 2)
+    >>> jacobian_batch(F, np.array([[2.0, 3.0]]), (2,), np.full(2, 1e-5), st, (), out)
+    >>> np.round(out, 8)
+    array([[[3., 2.]]])
+    """
+    N, n = points.shape
+    m = out.shape[1]
+    nc = num_chunks(N * n)
+    aligned = N >= nc
+    need_f0 = _has_zero(st)
+    f0 = np.empty((N, m))
+    if need_f0 and not aligned:
+        _vector_values_items(f, points, pshape, args, f0, 0, N)
+    for c in prange(nc):
+        if aligned:
+            plo, phi = chunk_bounds(N, nc, c)
+            if need_f0:
+                _vector_values_items(f, points, pshape, args, f0, plo, phi)
+            lo, hi = plo * n, phi * n
+        else:
+            lo, hi = chunk_bounds(N * n, nc, c)
+        _jacobian_items(f, points, pshape, rstep, st, f0, args, out, lo, hi)
+
+
+@jit(parallel=True)
+def hessian_batch(f, points, pshape, rstep, order, args, out):
+    """Hessians of many points in parallel; `out` has shape (N, n, n), order 2 or 4.
+
+    Examples
+    --------
+    >>> import numpy as np, numba
+    >>> from fastopt.kernels import hessian_batch
+    >>> @numba.njit
+    ... def f(x):
+    ...     return x[0] ** 2 * x[1]
+    >>> out = np.empty((1, 2, 2))
+    >>> hessian_batch(f, np.array([[1.0, 2.0]]), (2,), np.full(2, 1e-4), 2, (), out)
+    >>> np.round(out, 6)
+    array([[[4., 2.],
+            [2., 0.]]])
+    """
+    N, n = points.shape
+    npairs = n * (n + 1) // 2
+    side = np.empty((N, n + 1, order))
+    nc = num_chunks(N * npairs)
+    aligned = N >= nc
+    if not aligned:
+        _hessian_side_items(f, points, pshape, rstep, order, args, side, 0, N * (n + 1))
+    for c in prange(nc):
+        if aligned:
+            plo, phi = chunk_bounds(N, nc, c)
+            _hessian_side_items(
+                f, points, pshape, rstep, order, args, side, plo * (n + 1), phi * (n + 1)
+            )
+            lo, hi = plo * npairs, phi * npairs
+        else:
+            lo, hi = chunk_bounds(N * npairs, nc, c)
+        _hessian_pair_items(f, points, pshape, rstep, order, args, side, out, lo, hi)

@@ -1,0 +1,424 @@
+"""One-point finite-difference stencils, as njit kernels.
+
+Each ``*_items`` function computes a contiguous range ``[start, stop)`` of work items of a
+batch stored flat as ``points`` of shape (N, n); the point shape ``pshape`` (a tuple) is
+what the objective sees. A batch driver in :mod:`._batch` splits the items over threads;
+the ``*_point`` kernels run all items of one point serially and are safe to call from
+inside a user's own ``prange`` loop.
+
+Stencils (``offsets`` row 0, ``weights`` row 1; derivative = sum w_k f(x + c_k h e_i) / h):
+
+==========  =====  ==========================================  ===========  ======
+method      order  offsets c_k                                  nfev/coord   error
+==========  =====  ==========================================  ===========  ======
+forward     1      0, 1                                         1 (+1 f(x))  O(h)
+forward     2      0, 1, 2                                      2 (+1 f(x))  O(h^2)
+backward    1, 2   mirror images of forward                     as forward   as forward
+central     2      -1, 1                                        2            O(h^2)
+central     4      -2, -1, 1, 2                                 4            O(h^4)
+central     6      -3, -2, -1, 1, 2, 3                          6            O(h^6)
+==========  =====  ==========================================  ===========  ======
+
+Hessian, order 2 (n^2 + n + 1 evaluations, error O(h^2), no third derivatives):
+
+    H_ii = (f(x + h_i e_i) - 2 f(x) + f(x - h_i e_i)) / h_i^2
+    H_ij = (f(x + h_i e_i + h_j e_j) - f(x + h_i e_i) - f(x + h_j e_j) + 2 f(x)
+            - f(x - h_i e_i) - f(x - h_j e_j) + f(x - h_i e_i - h_j e_j)) / (2 h_i h_j)
+
+f(x) and f(x +- h_i e_i) are shared between the diagonal and every off-diagonal entry.
+
+Hessian, order 4 (4 n^2 + 1 evaluations, error O(h^4)): five-point diagonal
+``(-f(x+2h) + 16 f(x+h) - 30 f(x) + 16 f(x-h) - f(x-2h)) / (12 h^2)`` and the
+off-diagonal ``(4 D(h) - D(2h)) / 3`` with the four-point cross difference
+``D(h) = (f(++) - f(+-) - f(-+) + f(--)) / (4 h_i h_j)``.
+
+Only the upper triangle is computed and mirrored, so Hessians are exactly symmetric.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._jit import jit
+from ._steps import EPS, step_size
+
+_STENCILS = {
+    ("central", 2): ([-1.0, 1.0], [-1.0, 1.0], 2.0),
+    ("central", 4): ([-2.0, -1.0, 1.0, 2.0], [1.0, -8.0, 8.0, -1.0], 12.0),
+    ("central", 6): (
+        [-3.0, -2.0, -1.0, 1.0, 2.0, 3.0],
+        [-1.0, 9.0, -45.0, 45.0, -9.0, 1.0],
+        60.0,
+    ),
+    ("forward", 1): ([0.0, 1.0], [-1.0, 1.0], 1.0),
+    ("forward", 2): ([0.0, 1.0, 2.0], [-3.0, 4.0, -1.0], 2.0),
+    ("backward", 1): ([-1.0, 0.0], [-1.0, 1.0], 1.0),
+    ("backward", 2): ([-2.0, -1.0, 0.0], [1.0, -4.0, 3.0], 2.0),
+}
+
+GRADIENT_ORDERS = {"central": (2, 4, 6), "forward": (1, 2), "backward": (1, 2)}
+HESSIAN_ORDERS = {"central": (2, 4)}
+
+
+def stencil(method: str, order: int) -> np.ndarray:
+    """Return the first-derivative stencil as a (2, K) array: offsets, then weights.
+
+    Parameters
+    ----------
+    method : {"central", "forward", "backward"}
+        Difference type.
+    order : int
+        Accuracy order (see the module table).
+
+    Returns
+    -------
+    ndarray, shape (2, K)
+        Row 0: offsets in units of the step; row 1: weights, so that the derivative is
+        ``sum(weights * f(x + offsets * h)) / h``.
+
+    Examples
+    --------
+    >>> from fastopt.kernels import stencil
+    >>> stencil("central", 2)
+    array([[-1. ,  1. ],
+           [-0.5,  0.5]])
+    """
+    offsets, weights, denom = _STENCILS[(method, order)]
+    return np.array([offsets, np.array(weights) / denom])
+
+
+CENTRAL2 = stencil("central", 2)
+_REL_CENTRAL2 = EPS ** (1.0 / 3.0)
+FORWARD1 = stencil("forward", 1)
+
+
+@jit(inline=True)
+def _values_items(f, points, pshape, args, out, start, stop):
+    """f(x_p) for points p in [start, stop)."""
+    n = points.shape[1]
+    w = np.empty(n)
+    wp = w.reshape(pshape)
+    for p in range(start, stop):
+        for j in range(n):
+            w[j] = points[p, j]
+        out[p] = f(wp, *args)
+
+
+@jit(inline=True)
+def _has_zero(st):
+    for k in range(st.shape[1]):
+        if st[0, k] == 0.0:
+            return True
+    return False
+
+
+@jit(inline=True)
+def _gradient_items(f, points, pshape, rstep, st, f0, args, out, start, stop):
+    """Items are (point p, coordinate i) pairs, flat index p * n + i."""
+    n = points.shape[1]
+    w = np.empty(n)
+    wp = w.reshape(pshape)
+    current = -1
+    for item in range(start, stop):
+        p = item // n
+        i = item - p * n
+        if p != current:
+            for j in range(n):
+                w[j] = points[p, j]
+            current = p
+        xi = w[i]
+        h = step_size(xi, rstep[i])
+        acc = 0.0
+        for k in range(st.shape[1]):
+            c = st[0, k]
+            if c == 0.0:
+                fk = f0[p]
+            else:
+                w[i] = xi + c * h
+                fk = f(wp, *args)
+            acc += st[1, k] * fk
+        w[i] = xi
+        out[p, i] = acc / h
+
+
+@jit(inline=True)
+def _jacobian_items(f, points, pshape, rstep, st, f0, args, out, start, stop):
+    """Items as in `_gradient_items`; out has shape (N, m, n), f0 shape (N, m)."""
+    n = points.shape[1]
+    m = out.shape[1]
+    w = np.empty(n)
+    wp = w.reshape(pshape)
+    acc = np.empty(m)
+    current = -1
+    for item in range(start, stop):
+        p = item // n
+        i = item - p * n
+        if p != current:
+            for j in range(n):
+                w[j] = points[p, j]
+            current = p
+        xi = w[i]
+        h = step_size(xi, rstep[i])
+        acc[:] = 0.0
+        ok = True
+        for k in range(st.shape[1]):
+            c = st[0, k]
+            if c == 0.0:
+                for r in range(m):
+                    acc[r] += st[1, k] * f0[p, r]
+            else:
+                w[i] = xi + c * h
+                fk = f(wp, *args)
+                if fk.size != m:
+                    ok = False
+                else:
+                    for r in range(m):
+                        acc[r] += st[1, k] * fk[r]
+        w[i] = xi
+        for r in range(m):
+            out[p, r, i] = acc[r] / h if ok else np.nan
+
+
+@jit(inline=True)
+def _vector_values_items(f, points, pshape, args, out, start, stop):
+    """F(x_p) rows for points p in [start, stop); a wrong length gives a NaN row."""
+    n = points.shape[1]
+    m = out.shape[1]
+    w = np.empty(n)
+    wp = w.reshape(pshape)
+    for p in range(start, stop):
+        for j in range(n):
+            w[j] = points[p, j]
+        fk = f(wp, *args)
+        for r in range(m):
+            out[p, r] = fk[r] if fk.size == m else np.nan
+
+
+@jit(inline=True)
+def _hessian_side_items(f, points, pshape, rstep, order, args, side, start, stop):
+    """Items (p, i), i <= n: f(x +- h_i e_i) (and +-2h for order 4); i == n: f(x)."""
+    n = points.shape[1]
+    w = np.empty(n)
+    wp = w.reshape(pshape)
+    current = -1
+    for item in range(start, stop):
+        p = item // (n + 1)
+        i = item - p * (n + 1)
+        if p != current:
+            for j in range(n):
+                w[j] = points[p, j]
+            current = p
+        if i == n:
+            side[p, n, 0] = f(wp, *args)
+            continue
+        xi = w[i]
+        h = step_size(xi, rstep[i])
+        w[i] = xi + h
+        side[p, i, 0] = f(wp, *args)
+        w[i] = xi - h
+        side[p, i, 1] = f(wp, *args)
+        if order == 4:
+            w[i] = xi + 2.0 * h
+            side[p, i, 2] = f(wp, *args)
+            w[i] = xi - 2.0 * h
+            side[p, i, 3] = f(wp, *args)
+        w[i] = xi
+
+
+@jit()
+def _cross(f, w, wp, i, j, hi, hj, args):
+    """f(++) - f(+-) - f(-+) + f(--) for steps hi, hj on coordinates i, j of w."""
+    xi = w[i]
+    xj = w[j]
+    w[i] = xi + hi
+    w[j] = xj + hj
+    s = f(wp, *args)
+    w[j] = xj - hj
+    s -= f(wp, *args)
+    w[i] = xi - hi
+    s += f(wp, *args)
+    w[j] = xj + hj
+    s -= f(wp, *args)
+    w[i] = xi
+    w[j] = xj
+    return s
+
+
+@jit()
+def _hessian_pair_items(f, points, pshape, rstep, order, args, side, out, start, stop):
+    """Items (p, i, j), j >= i, in row-major upper-triangle order."""
+    n = points.shape[1]
+    npairs = n * (n + 1) // 2
+    if start >= stop:
+        return
+    w = np.empty(n)
+    wp = w.reshape(pshape)
+    p = start // npairs
+    q = start - p * npairs
+    i = 0
+    while q >= n - i:
+        q -= n - i
+        i += 1
+    j = i + q
+    for j_copy in range(n):
+        w[j_copy] = points[p, j_copy]
+    for _ in range(start, stop):
+        f0 = side[p, n, 0]
+        hi = step_size(w[i], rstep[i])
+        if i == j:
+            if order == 2:
+                val = (side[p, i, 0] - 2.0 * f0 + side[p, i, 1]) / (hi * hi)
+            else:
+                val = (
+                    -side[p, i, 2] + 16.0 * side[p, i, 0] - 30.0 * f0
+                    + 16.0 * side[p, i, 1] - side[p, i, 3]
+                ) / (12.0 * hi * hi)
+            out[p, i, i] = val
+        else:
+            hj = step_size(w[j], rstep[j])
+            if order == 2:
+                xi = w[i]
+                xj = w[j]
+                w[i] = xi + hi
+                w[j] = xj + hj
+                fpp = f(wp, *args)
+                w[i] = xi - hi
+                w[j] = xj - hj
+                fmm = f(wp, *args)
+                w[i] = xi
+                w[j] = xj
+                num = (fpp - side[p, i, 0] - side[p, j, 0] + 2.0 * f0
+                       - side[p, i, 1] - side[p, j, 1] + fmm)
+                val = num / (2.0 * hi * hj)
+            else:
+                d1 = _cross(f, w, wp, i, j, hi, hj, args) / (4.0 * hi * hj)
+                d2 = _cross(f, w, wp, i, j, 2.0 * hi, 2.0 * hj, args) / (16.0 * hi * hj)
+                val = (4.0 * d1 - d2) / 3.0
+            out[p, i, j] = val
+            out[p, j, i] = val
+        j += 1
+        if j == n:
+            i += 1
+            j = i
+            if i == n:
+                p += 1
+                i = 0
+                j = 0
+                if p < points.shape[0]:
+                    for jj in range(n):
+                        w[jj] = points[p, jj]
+
+
+@jit()
+def gradient_point(f, x, rstep, st, args, out):
+    """Gradient of ``f(x, *args)`` at one point, serially (safe inside a user's prange).
+
+    Parameters
+    ----------
+    f : numba function
+        Objective ``f(x, *args) -> float``; must not modify ``x``.
+    x : ndarray
+        The point, C-contiguous float64 of any shape.
+    rstep : ndarray, shape (x.size,)
+        Relative steps (see :func:`step_size`).
+    st : ndarray, shape (2, K)
+        Stencil from :func:`stencil`.
+    args : tuple
+        Extra arguments of `f`.
+    out : ndarray
+        C-contiguous float64 output with ``x.size`` entries (any shape).
+
+    Examples
+    --------
+    >>> import numpy as np, numba
+    >>> from fastopt.kernels import gradient_point, stencil
+    >>> @numba.njit
+    ... def f(x):
+    ...     return x[0] ** 2 + 3.0 * x[1]
+    >>> out = np.empty(2)
+    >>> gradient_point(f, np.array([1.0, 2.0]), np.full(2, 1e-5), stencil("central", 2), (), out)
+    >>> np.round(out, 8)
+    array([2., 3.])
+    """
+    n = x.size
+    points = x.reshape(1, n)
+    f0 = np.empty(1)
+    if _has_zero(st):
+        _values_items(f, points, x.shape, args, f0, 0, 1)
+    _gradient_items(f, points, x.shape, rstep, st, f0, args, out.reshape(1, n), 0, n)
+
+
+@jit()
+def gradient_central(f, x, args, out):
+    """Central order-2 gradient with the default steps (``eps**(1/3)`` relative).
+
+    Examples
+    --------
+    >>> import numpy as np, numba
+    >>> from fastopt.kernels import gradient_central
+    >>> @numba.njit
+    ... def f(x):
+    ...     return np.sum(x ** 2)
+    >>> out = np.empty(3)
+    >>> gradient_central(f, np.array([1.0, 2.0, 3.0]), (), out)
+    >>> np.round(out, 7)
+    array([2., 4., 6.])
+    """
+    rstep = np.full(x.size, _REL_CENTRAL2)
+    gradient_point(f, x, rstep, CENTRAL2, args, out)
+
+
+@jit()
+def jacobian_point(f, x, rstep, st, args, out):
+    """Jacobian of ``f(x, *args) -> 1-D array of length m`` at one point, serially.
+
+    `out` has shape (m, x.size). Columns where `f` returns an array of another length
+    are NaN.
+
+    Examples
+    --------
+    >>> import numpy as np, numba
+    >>> from fastopt.kernels import jacobian_point, stencil
+    >>> @numba.njit
+    ... def F(x):
+    ...     return np.array([x[0] * x[1], x[0] + x[1]])
+    >>> out = np.empty((2, 2))
+    >>> jacobian_point(F, np.array([2.0, 3.0]), np.full(2, 1e-5), stencil("central", 2), (), out)
+    >>> np.round(out, 8)
+    array([[3., 2.],
+           [1., 1.]])
+    """
+    n = x.size
+    m = out.shape[0]
+    points = x.reshape(1, n)
+    f0 = np.empty((1, m))
+    if _has_zero(st):
+        _vector_values_items(f, points, x.shape, args, f0, 0, 1)
+    _jacobian_items(f, points, x.shape, rstep, st, f0, args, out.reshape(1, m, n), 0, n)
+
+
+@jit()
+def hessian_point(f, x, rstep, order, args, out):
+    """Hessian of ``f(x, *args)`` at one point, serially; `out` has shape (n, n).
+
+    `order` is 2 (n^2 + n + 1 evaluations) or 4 (4 n^2 + 1); see the module docstring.
+
+    Examples
+    --------
+    >>> import numpy as np, numba
+    >>> from fastopt.kernels import hessian_point
+    >>> @numba.njit
+    ... def f(x):
+    ...     return x[0] ** 2 * x[1]
+    >>> out = np.empty((2, 2))
+    >>> hessian_point(f, np.array([1.0, 2.0]), np.full(2, 1e-4), 2, (), out)
+    >>> np.round(out, 6)
+    array([[4., 2.],
+           [2., 0.]])
+    """
+    n = x.size
+    points = x.reshape(1, n)
+    side = np.empty((1, n + 1, order))
+    _hessian_side_items(f, points, x.shape, rstep, order, args, side, 0, n + 1)
+    npairs = n * (n + 1) // 2
+    _hessian_pair_items(f, points, x.shape, rstep, order, args, side, out.reshape(1, n, n), 0, npairs)
