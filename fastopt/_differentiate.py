@@ -13,6 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from . import kernels
+from .kernels._fd import cached_stencil
 from ._jit import select
 from ._result import DerivativeResult, NonFiniteWarning, Status
 from ._validation import (
@@ -53,9 +54,13 @@ def _probe(func, points, pshape, args, returns):
 def _finish(value, points, batch_shape, pshape, rstep, nfev, full_output, what):
     """Per-point status, the one summary warning, and the optional full result."""
     npoints = points.shape[0]
-    finite = np.isfinite(value.reshape(npoints, -1)).all(axis=1)
-    status = np.where(finite, Status.SUCCESS, Status.NONFINITE).astype(np.int8)
-    nbad = int(npoints - np.count_nonzero(finite))
+    if np.isfinite(value).all():
+        nbad = 0
+        status = np.zeros(npoints, dtype=np.int8)
+    else:
+        finite = np.isfinite(value.reshape(npoints, -1)).all(axis=1)
+        status = np.where(finite, Status.SUCCESS, Status.NONFINITE).astype(np.int8)
+        nbad = int(npoints - np.count_nonzero(finite))
     if nbad:
         warnings.warn(
             f"{what}: the objective gave NaN/inf (or the result overflowed) at {nbad} of "
@@ -77,8 +82,11 @@ def _finish(value, points, batch_shape, pshape, rstep, nfev, full_output, what):
 
 
 def _run(kernel, work, jit, *arguments):
+    if jit:
+        select(kernel, work=work, jit=True)(*arguments)
+        return
     with np.errstate(all="ignore"):
-        select(kernel, work=work, jit=jit)(*arguments)
+        select(kernel, work=work, jit=False)(*arguments)
 
 
 def gradient(
@@ -152,7 +160,7 @@ def gradient(
     func, points, batch_shape, pshape, rstep, args = _prepare(
         f, x, args, ndim, step, jit, default, "scalar"
     )
-    st = kernels.stencil(method, order)
+    st = cached_stencil(method, order)
     npoints, n = points.shape
     nonzero = int(np.count_nonzero(st[0]))
     nfev = npoints * (n * nonzero + (nonzero < st.shape[1]))
@@ -216,7 +224,7 @@ def jacobian(
     m = _probe(func, points, pshape, args, "vector").shape[0]
     if m == 0:
         raise ValueError("`f` returned an empty array; jacobian needs at least one output")
-    st = kernels.stencil(method, order)
+    st = cached_stencil(method, order)
     npoints, n = points.shape
     nonzero = int(np.count_nonzero(st[0]))
     nfev = 1 + npoints * (n * nonzero + (nonzero < st.shape[1]))

@@ -126,6 +126,20 @@ def check_positive_steps(step, point_shape: tuple, default: float):
 
 
 _COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_CHECKED: dict = {}  # objectives already compiled and checked, by a cheap type key
+
+
+def _cheap_type_key(a):
+    """A hashable stand-in for numba.typeof(a), cheap for arrays and scalars."""
+    if isinstance(a, np.ndarray):
+        fl = a.flags
+        return (a.dtype.str, a.ndim, fl.c_contiguous, fl.f_contiguous, fl.writeable, fl.aligned)
+    if isinstance(a, float | int | complex | bool | np.generic):
+        return type(a)
+    try:
+        return (type(a), numba.typeof(a))
+    except (ValueError, TypeError):
+        return object()  # never cached: the full check below reports the problem
 
 
 def _numba_reason(exc: Exception) -> str:
@@ -167,6 +181,9 @@ def check_objective(
     if not jit:
         return f
     jf = _jitted(f)
+    key = (jf, len(point_shape), returns, tuple(_cheap_type_key(a) for a in args))
+    if key in _CHECKED:
+        return jf
     try:
         arg_types = tuple(numba.typeof(a) for a in args)
     except (ValueError, TypeError) as exc:
@@ -174,7 +191,7 @@ def check_objective(
             f"`args` cannot be passed to a numba-compiled objective ({_numba_reason(exc)}); "
             "use numpy arrays and numbers, or pass jit=False"
         ) from None
-    sig = (numba.typeof(np.empty(point_shape)), *arg_types)
+    sig = (numba.types.Array(numba.types.float64, len(point_shape), "C"), *arg_types)
     try:
         jf.compile(sig)
         restype = jf.overloads[sig].signature.return_type
@@ -187,6 +204,9 @@ def check_objective(
             "jit=False for the slow pure-Python path."
         ) from None
     _check_return_type(restype, returns)
+    if len(_CHECKED) > 10_000:
+        _CHECKED.clear()
+    _CHECKED[key] = True
     return jf
 
 

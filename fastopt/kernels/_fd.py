@@ -87,6 +87,19 @@ def stencil(method: str, order: int) -> np.ndarray:
     return np.array([offsets, np.array(weights) / denom])
 
 
+_STENCIL_CACHE: dict = {}
+
+
+def cached_stencil(method: str, order: int) -> np.ndarray:
+    """Like :func:`stencil`, but one shared read-only array per (method, order)."""
+    st = _STENCIL_CACHE.get((method, order))
+    if st is None:
+        st = stencil(method, order)
+        st.flags.writeable = False
+        _STENCIL_CACHE[(method, order)] = st
+    return st
+
+
 CENTRAL2 = stencil("central", 2)
 _REL_CENTRAL2 = EPS ** (1.0 / 3.0)
 FORWARD1 = stencil("forward", 1)
