@@ -83,7 +83,8 @@ def _finish(value, points, batch_shape, pshape, rstep, nfev, full_output, what):
 
 def _run(kernel, work, jit, *arguments):
     if jit:
-        select(kernel, work=work, jit=True)(*arguments)
+        noargs = len(arguments[-2]) == 0  # every batch kernel takes (..., args, out)
+        select(kernel, work=work, jit=True, noargs=noargs)(*arguments)
         return
     with np.errstate(all="ignore"):
         select(kernel, work=work, jit=False)(*arguments)

@@ -112,8 +112,7 @@ def _values_items(f, points, pshape, args, out, start, stop):
     w = np.empty(n)
     wp = w.reshape(pshape)
     for p in range(start, stop):
-        for j in range(n):
-            w[j] = points[p, j]
+        _load(w, points, p)
         out[p] = f(wp, *args)
 
 
@@ -126,50 +125,68 @@ def _has_zero(st):
 
 
 @jit(inline=True)
+def _load(w, points, p):
+    for j in range(w.size):
+        w[j] = points[p, j]
+
+
+@jit(inline=True)
 def _gradient_items(f, points, pshape, rstep, st, f0, args, out, start, stop):
     """Items are (point p, coordinate i) pairs, flat index p * n + i."""
-    n = points.shape[1]
+    if start >= stop:
+        return
+    N, n = points.shape
     w = np.empty(n)
     wp = w.reshape(pshape)
-    current = -1
-    for item in range(start, stop):
-        p = item // n
-        i = item - p * n
-        if p != current:
-            for j in range(n):
-                w[j] = points[p, j]
-            current = p
+    p = start // n
+    i = start - p * n
+    _load(w, points, p)
+    K = st.shape[1]
+    central2 = K == 2 and st[0, 0] == -1.0 and st[0, 1] == 1.0
+    for _ in range(start, stop):
         xi = w[i]
         h = step_size(xi, rstep[i])
-        acc = 0.0
-        for k in range(st.shape[1]):
-            c = st[0, k]
-            if c == 0.0:
-                fk = f0[p]
-            else:
-                w[i] = xi + c * h
-                fk = f(wp, *args)
-            acc += st[1, k] * fk
+        if central2:
+            w[i] = xi + h
+            fp = f(wp, *args)
+            w[i] = xi - h
+            fm = f(wp, *args)
+            val = (fp - fm) / (2.0 * h)
+        else:
+            acc = 0.0
+            for k in range(K):
+                c = st[0, k]
+                if c == 0.0:
+                    fk = f0[p]
+                else:
+                    w[i] = xi + c * h
+                    fk = f(wp, *args)
+                acc += st[1, k] * fk
+            val = acc / h
         w[i] = xi
-        out[p, i] = acc / h
+        out[p, i] = val
+        i += 1
+        if i == n:
+            i = 0
+            p += 1
+            if p < N:
+                _load(w, points, p)
 
 
 @jit(inline=True)
 def _jacobian_items(f, points, pshape, rstep, st, f0, args, out, start, stop):
     """Items as in `_gradient_items`; out has shape (N, m, n), f0 shape (N, m)."""
-    n = points.shape[1]
+    if start >= stop:
+        return
+    N, n = points.shape
     m = out.shape[1]
     w = np.empty(n)
     wp = w.reshape(pshape)
     acc = np.empty(m)
-    current = -1
-    for item in range(start, stop):
-        p = item // n
-        i = item - p * n
-        if p != current:
-            for j in range(n):
-                w[j] = points[p, j]
-            current = p
+    p = start // n
+    i = start - p * n
+    _load(w, points, p)
+    for _ in range(start, stop):
         xi = w[i]
         h = step_size(xi, rstep[i])
         acc[:] = 0.0
@@ -190,6 +207,12 @@ def _jacobian_items(f, points, pshape, rstep, st, f0, args, out, start, stop):
         w[i] = xi
         for r in range(m):
             out[p, r, i] = acc[r] / h if ok else np.nan
+        i += 1
+        if i == n:
+            i = 0
+            p += 1
+            if p < N:
+                _load(w, points, p)
 
 
 @jit(inline=True)
@@ -200,8 +223,7 @@ def _vector_values_items(f, points, pshape, args, out, start, stop):
     w = np.empty(n)
     wp = w.reshape(pshape)
     for p in range(start, stop):
-        for j in range(n):
-            w[j] = points[p, j]
+        _load(w, points, p)
         fk = f(wp, *args)
         for r in range(m):
             out[p, r] = fk[r] if fk.size == m else np.nan
@@ -210,32 +232,36 @@ def _vector_values_items(f, points, pshape, args, out, start, stop):
 @jit(inline=True)
 def _hessian_side_items(f, points, pshape, rstep, order, args, side, start, stop):
     """Items (p, i), i <= n: f(x +- h_i e_i) (and +-2h for order 4); i == n: f(x)."""
-    n = points.shape[1]
+    if start >= stop:
+        return
+    N, n = points.shape
     w = np.empty(n)
     wp = w.reshape(pshape)
-    current = -1
-    for item in range(start, stop):
-        p = item // (n + 1)
-        i = item - p * (n + 1)
-        if p != current:
-            for j in range(n):
-                w[j] = points[p, j]
-            current = p
+    p = start // (n + 1)
+    i = start - p * (n + 1)
+    _load(w, points, p)
+    for _ in range(start, stop):
         if i == n:
             side[p, n, 0] = f(wp, *args)
-            continue
-        xi = w[i]
-        h = step_size(xi, rstep[i])
-        w[i] = xi + h
-        side[p, i, 0] = f(wp, *args)
-        w[i] = xi - h
-        side[p, i, 1] = f(wp, *args)
-        if order == 4:
-            w[i] = xi + 2.0 * h
-            side[p, i, 2] = f(wp, *args)
-            w[i] = xi - 2.0 * h
-            side[p, i, 3] = f(wp, *args)
-        w[i] = xi
+        else:
+            xi = w[i]
+            h = step_size(xi, rstep[i])
+            w[i] = xi + h
+            side[p, i, 0] = f(wp, *args)
+            w[i] = xi - h
+            side[p, i, 1] = f(wp, *args)
+            if order == 4:
+                w[i] = xi + 2.0 * h
+                side[p, i, 2] = f(wp, *args)
+                w[i] = xi - 2.0 * h
+                side[p, i, 3] = f(wp, *args)
+            w[i] = xi
+        i += 1
+        if i == n + 1:
+            i = 0
+            p += 1
+            if p < N:
+                _load(w, points, p)
 
 
 @jit()
@@ -273,8 +299,7 @@ def _hessian_pair_items(f, points, pshape, rstep, order, args, side, out, start,
         q -= n - i
         i += 1
     j = i + q
-    for j_copy in range(n):
-        w[j_copy] = points[p, j_copy]
+    _load(w, points, p)
     for _ in range(start, stop):
         f0 = side[p, n, 0]
         hi = step_size(w[i], rstep[i])
@@ -318,8 +343,7 @@ def _hessian_pair_items(f, points, pshape, rstep, order, args, side, out, start,
                 i = 0
                 j = 0
                 if p < points.shape[0]:
-                    for jj in range(n):
-                        w[jj] = points[p, jj]
+                    _load(w, points, p)
 
 
 @jit()
