@@ -6,6 +6,7 @@ the argument and says what it must be. None of them does numerics.
 
 from __future__ import annotations
 
+import math
 import operator
 import weakref
 from collections.abc import Callable, Sequence
@@ -18,11 +19,15 @@ __all__ = [
     "as_float_array",
     "as_points",
     "check_args",
+    "check_bounds",
     "check_choice",
     "check_objective",
     "check_positive_steps",
     "check_int",
 ]
+
+
+_KIND_NAMES = {"c": "complex", "O": "object", "U": "string", "S": "bytes", "b": "boolean"}
 
 
 def as_float_array(name: str, x, *, allow_empty: bool = False, finite: bool = True):
@@ -31,14 +36,15 @@ def as_float_array(name: str, x, *, allow_empty: bool = False, finite: bool = Tr
         arr = np.asarray(x)
     except Exception as exc:  # ragged lists and the like
         raise TypeError(f"`{name}` must be a real numeric array; got {type(x).__name__}") from exc
-    if arr.dtype == bool or arr.dtype.kind not in "iuf":
-        kind = {"c": "complex", "O": "object", "U": "string", "S": "bytes", "b": "boolean"}
-        what = kind.get(arr.dtype.kind, str(arr.dtype))
+    kind = arr.dtype.kind
+    if kind not in "iuf":
+        what = _KIND_NAMES.get(kind, str(arr.dtype))
         raise TypeError(f"`{name}` must be a real (integer or floating) array; got {what} dtype")
     if arr.size == 0 and not allow_empty:
         raise ValueError(f"`{name}` must not be empty; got shape {arr.shape}")
-    arr = np.ascontiguousarray(arr, dtype=np.float64)
-    if finite and not np.all(np.isfinite(arr)):
+    if arr.dtype != np.float64 or not arr.flags.c_contiguous:
+        arr = np.ascontiguousarray(arr, dtype=np.float64)
+    if finite and not np.isfinite(arr).all():
         bad = int(np.count_nonzero(~np.isfinite(arr)))
         raise ValueError(f"`{name}` must be finite; got {bad} NaN/inf entries")
     return arr
@@ -57,16 +63,17 @@ def as_points(x, ndim: int):
         The trailing `ndim` axes of `x` that form one point.
     """
     arr = as_float_array("x", x)
-    ndim = check_int("ndim", ndim, minimum=1)
+    if not (type(ndim) is int and ndim == 1):
+        ndim = check_int("ndim", ndim, minimum=1)
     if ndim > arr.ndim:
         raise ValueError(
             f"`ndim` must be between 1 and x.ndim = {arr.ndim} (the trailing `ndim` axes of x "
             f"form one point); got ndim={ndim}"
         )
-    batch_shape = arr.shape[: arr.ndim - ndim]
-    point_shape = arr.shape[arr.ndim - ndim :]
-    n = int(np.prod(point_shape))
-    return arr.reshape(-1, n), batch_shape, point_shape
+    split = arr.ndim - ndim
+    batch_shape = arr.shape[:split]
+    point_shape = arr.shape[split:]
+    return arr.reshape(-1, math.prod(point_shape)), batch_shape, point_shape
 
 
 def check_int(name: str, value, *, minimum: int | None = None, maximum: int | None = None):
@@ -102,11 +109,21 @@ def check_args(args):
     return args
 
 
+_DEFAULT_STEPS: dict = {}
+
+
 def check_positive_steps(step, point_shape: tuple, default: float):
     """Return relative steps, shape (n,), from ``None``, a scalar or a per-coordinate array."""
-    n = int(np.prod(point_shape))
+    n = math.prod(point_shape)
     if step is None:
-        return np.full(n, default)
+        key = (n, default)
+        arr = _DEFAULT_STEPS.get(key)
+        if arr is None:
+            arr = np.full(n, default)  # shared; kernels never write to it
+            if len(_DEFAULT_STEPS) > 1000:
+                _DEFAULT_STEPS.clear()
+            _DEFAULT_STEPS[key] = arr
+        return arr
     arr = np.asarray(step)
     if arr.dtype == bool or arr.dtype.kind not in "iuf":
         raise TypeError(f"`step` must be a positive real number or array; got {arr.dtype} dtype")
@@ -238,3 +255,39 @@ def check_probe(value, returns: str = "scalar"):
     if returns == "vector" and arr.ndim != 1:
         raise TypeError(f"`f` must return a 1-D array for jacobian; it returned shape {arr.shape}")
     return arr.astype(np.float64)
+
+
+def check_bounds(bounds):
+    """Return the corners ``lo, hi`` (float64, shape (n,)) of a box given like scipy's.
+
+    `bounds` is a sequence of ``(lo_i, hi_i)`` pairs, shape (n, 2), n >= 1, with finite
+    ``lo_i < hi_i`` and a finite width ``hi_i - lo_i``.
+    """
+    what = "`bounds` must be a sequence of (lo, hi) pairs, shape (n, 2) with lo < hi"
+    if bounds is None:
+        raise TypeError(f"{what}; got None")
+    arr = as_float_array("bounds", bounds, allow_empty=True, finite=False)
+    if arr.ndim != 2 or arr.shape[1] != 2 or arr.shape[0] == 0:
+        raise ValueError(f"{what}; got shape {arr.shape}")
+    lo = np.ascontiguousarray(arr[:, 0])
+    hi = np.ascontiguousarray(arr[:, 1])
+    bad = np.flatnonzero(~(np.isfinite(lo) & np.isfinite(hi)))
+    if bad.size:
+        i = int(bad[0])
+        raise ValueError(f"`bounds` must be finite; got bounds[{i}] = {tuple(arr[i].tolist())}")
+    bad = np.flatnonzero(~(lo < hi))
+    if bad.size:
+        i = int(bad[0])
+        raise ValueError(
+            f"{what}; got bounds[{i}] = {tuple(arr[i].tolist())} (lo >= hi: inverted or empty)"
+        )
+    with np.errstate(over="ignore"):
+        width = hi - lo
+    bad = np.flatnonzero(~np.isfinite(width))
+    if bad.size:
+        i = int(bad[0])
+        raise ValueError(
+            f"`bounds` must have a finite width hi - lo; bounds[{i}] = "
+            f"{tuple(arr[i].tolist())} overflows"
+        )
+    return lo, hi

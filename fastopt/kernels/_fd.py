@@ -91,11 +91,14 @@ _STENCIL_CACHE: dict = {}
 
 
 def cached_stencil(method: str, order: int) -> np.ndarray:
-    """Like :func:`stencil`, but one shared read-only array per (method, order)."""
+    """Like :func:`stencil`, but one shared array per (method, order); do not modify it.
+
+    (Kept writeable: numba compiles read-only arrays as a different type, which would
+    double the compile work for users who also pass their own stencils.)
+    """
     st = _STENCIL_CACHE.get((method, order))
     if st is None:
         st = stencil(method, order)
-        st.flags.writeable = False
         _STENCIL_CACHE[(method, order)] = st
     return st
 
