@@ -5,17 +5,20 @@ The public API is re-exported here; the njit-callable kernels live in
 """
 
 from ._differentiate import gradient, hessian, jacobian
-from ._result import DerivativeResult, NonFiniteWarning, PointType, Status
+from ._grid import grid_search
+from ._result import DerivativeResult, GridResult, NonFiniteWarning, PointType, Status
 
 __version__ = "0.1.0"
 
 __all__ = [
     "DerivativeResult",
+    "GridResult",
     "NonFiniteWarning",
     "PointType",
     "Status",
     "__version__",
     "gradient",
+    "grid_search",
     "hessian",
     "jacobian",
 ]

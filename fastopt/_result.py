@@ -11,7 +11,7 @@ from enum import IntEnum
 
 import numpy as np
 
-__all__ = ["Status", "PointType", "DerivativeResult", "NonFiniteWarning"]
+__all__ = ["Status", "PointType", "DerivativeResult", "GridResult", "NonFiniteWarning"]
 
 
 class Status(IntEnum):
@@ -97,3 +97,69 @@ class DerivativeResult:
 
 class NonFiniteWarning(RuntimeWarning):
     """Some entries of a batch met NaN/inf; they are marked, the rest are right."""
+
+
+@dataclass(frozen=True, slots=True)
+class GridResult:
+    """Outcome of :func:`fastopt.grid_search`.
+
+    Attributes
+    ----------
+    x : ndarray, shape (n,)
+        The best grid point (NaN if no finite value was found).
+    fun : float
+        ``f(x)``: the smallest finite value on the (scanned) grid; NaN if none.
+    index : int
+        Flat index of `x` in C order (``np.unravel_index(index, num)`` gives the
+        per-axis positions); the lowest one among ties, as ``np.argmin``. -1 if none.
+    xs : ndarray, shape (m, n)
+        The ``m = min(k, number of finite values)`` best points, best first (by value,
+        then flat index). ``xs[0]`` is `x`.
+    funs : ndarray, shape (m,)
+        Their values.
+    indices : ndarray of int64, shape (m,)
+        Their flat indices.
+    nfev : int
+        Number of objective evaluations.
+    num : tuple of int
+        Points per axis; the grid has ``prod(num)`` points.
+    spacing : ndarray, shape (n,)
+        Grid spacing per axis, ``(hi - lo) / (num - 1)`` (``hi - lo`` where ``num == 1``).
+    nnonfinite : int
+        Number of grid points where `f` returned NaN or +-inf (skipped).
+    status : Status
+        ``SUCCESS``; ``INTERRUPTED`` (Ctrl-C or a progress callback raised
+        KeyboardInterrupt: the fields describe the scanned prefix of the grid); or
+        ``NONFINITE`` (no finite value on the whole grid).
+    elapsed : float
+        Wall-clock seconds of the scan (excluding input checks and compilation).
+    bound : float or None
+        With ``lipschitz=L``: a guaranteed upper bound of ``fun - min(f over the box)``,
+        ``L * ||spacing||_2 / 2``; ``inf`` when no guarantee holds (interrupted scan, or
+        NaN/inf values met). None without `lipschitz`.
+    values : ndarray or None
+        With ``return_values=True``: every value, shape `num` (NaN where not scanned).
+    message : str
+        A one-line description of the outcome.
+    """
+
+    x: np.ndarray
+    fun: float
+    index: int
+    xs: np.ndarray
+    funs: np.ndarray
+    indices: np.ndarray
+    nfev: int
+    num: tuple
+    spacing: np.ndarray
+    nnonfinite: int
+    status: Status
+    elapsed: float
+    bound: float | None
+    values: np.ndarray | None
+    message: str
+
+    @property
+    def success(self) -> bool:
+        """Whether the whole grid was scanned and a finite value found."""
+        return self.status == Status.SUCCESS

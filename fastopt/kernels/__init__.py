@@ -26,6 +26,18 @@ from ._fd import (
     jacobian_point,
     stencil,
 )
+from ._grid import (
+    grid_argmin,
+    grid_point,
+    grid_points,
+    grid_scan_range,
+    grid_topk,
+    grid_topk_range,
+    grid_values,
+    merge_argmin,
+    merge_topk,
+    topk_of_values,
+)
 from ._steps import EPS, absolute_steps, default_relative_step, step_size
 
 __all__ = [
@@ -40,12 +52,22 @@ __all__ = [
     "gradient_batch",
     "gradient_central",
     "gradient_point",
+    "grid_argmin",
+    "grid_point",
+    "grid_points",
+    "grid_scan_range",
+    "grid_topk",
+    "grid_topk_range",
+    "grid_values",
     "hessian_batch",
     "hessian_point",
     "jacobian_batch",
     "jacobian_point",
+    "merge_argmin",
+    "merge_topk",
     "num_chunks",
     "stencil",
     "step_size",
+    "topk_of_values",
     "values_batch",
 ]
