@@ -11,7 +11,11 @@ from enum import IntEnum
 
 import numpy as np
 
-__all__ = ["Status", "PointType", "DerivativeResult", "GridResult", "NonFiniteWarning"]
+__all__ = [
+    "DirectionalResult", "GradientCheck", "HessianCheck",
+    "Status", "PointType", "DerivativeResult", "TaylorModel", "GridResult", "NonFiniteWarning",
+    "HessianClassification", "PointClassification", "CriticalPoints",
+]
 
 
 class Status(IntEnum):
@@ -78,9 +82,12 @@ class DerivativeResult:
     nfev : int
         Number of calls of the objective made by this call, over the whole batch.
     step : ndarray
-        The absolute step used for each coordinate of each point (shape of ``x``).
+        The absolute step used for each coordinate of each point (shape of ``x``); for
+        Richardson extrapolation the largest of its steps ``h / 2^l``.
     status : ndarray of int
         :class:`Status` code per point (batch shape; a 0-d array for one point).
+    ngev : int
+        Number of calls of a user gradient (``hessian(..., grad=...)``), else 0.
     """
 
     value: np.ndarray
@@ -88,11 +95,67 @@ class DerivativeResult:
     nfev: int
     step: np.ndarray
     status: np.ndarray
+    ngev: int = 0
 
     @property
     def success(self) -> bool:
         """Whether every point was computed without numerical trouble."""
         return bool(np.all(self.status == Status.SUCCESS))
+
+
+@dataclass(frozen=True, slots=True)
+class TaylorModel:
+    """Local Taylor model ``f(x + d) ~ fun + <grad, d> + 1/2 <d, hess d>``.
+
+    Attributes
+    ----------
+    x : ndarray
+        Expansion point(s), batch shape + point shape.
+    fun : ndarray
+        f(x) per point (batch shape).
+    grad : ndarray
+        Gradient, shape of `x`.
+    hess : ndarray or None
+        Hessian, batch shape + point shape + point shape (None for a first-order model).
+    nfev : int
+        Objective evaluations used for all of it.
+    order : int
+        1 (linear model) or 2 (quadratic model).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastopt import TaylorModel
+    >>> m = TaylorModel(x=np.zeros(2), fun=np.array(1.0), grad=np.array([1.0, 0.0]),
+    ...                 hess=np.eye(2), nfev=7, order=2)
+    >>> float(m([2.0, 1.0]))
+    5.5
+    """
+
+    x: np.ndarray
+    fun: np.ndarray
+    grad: np.ndarray
+    hess: np.ndarray | None
+    nfev: int
+    order: int
+
+    def __call__(self, delta):
+        """Evaluate the model at ``x + delta``; `delta` has the point shape or x's shape."""
+        d = np.asarray(delta, dtype=np.float64)
+        pshape = self.grad.shape[self.fun.ndim :]
+        n = int(np.prod(pshape))
+        if d.shape[d.ndim - len(pshape) :] != pshape:
+            raise ValueError(
+                f"`delta` must end with the point shape {pshape}; got shape {d.shape}"
+            )
+        batch = d.shape[: d.ndim - len(pshape)]
+        d = d.reshape(batch + (n,))
+        g = self.grad.reshape(self.fun.shape + (n,))
+        value = self.fun + np.sum(g * d, axis=-1)
+        if self.hess is not None:
+            H = self.hess.reshape(self.fun.shape + (n, n))
+            value = value + 0.5 * np.einsum("...i,...ij,...j->...", d, H, d)
+        return value
 
 
 class NonFiniteWarning(RuntimeWarning):
@@ -163,3 +226,334 @@ class GridResult:
     def success(self) -> bool:
         """Whether the whole grid was scanned and a finite value found."""
         return self.status == Status.SUCCESS
+
+
+@dataclass(frozen=True, slots=True)
+class DirectionalResult:
+    """A directional derivative or Hessian-vector product with its bookkeeping.
+
+    Returned by :func:`fastopt.hvp`, :func:`fastopt.directional_derivative`,
+    :func:`fastopt.directional_curvature` and
+    :func:`fastopt.second_directional_derivative` with ``full_output=True``.
+
+    Attributes
+    ----------
+    value : ndarray or float
+        The plain call's return value.
+    nfev : int
+        Calls of the objective over the whole batch.
+    ngev : int
+        Calls of the user gradient (``hvp(..., grad=...)``), else 0.
+    step : ndarray or float
+        Per point (batch shape), the step ``t`` along the direction: the points used are
+        ``x +- t v`` (``x +- t u`` for the curvature).
+    cross_step : ndarray, float or None
+        The second step: ``s`` along `u` for ``second_directional_derivative`` (batch
+        shape), and for ``hvp`` without `grad` the step ``s_i`` along each coordinate
+        axis (shape of ``x``); None otherwise.
+    status : ndarray of int
+        :class:`Status` code per point (batch shape; a 0-d array for one point).
+    """
+
+    value: np.ndarray | float
+    nfev: int
+    ngev: int
+    step: np.ndarray | float
+    cross_step: np.ndarray | float | None
+    status: np.ndarray
+
+    @property
+    def success(self) -> bool:
+        """Whether every point was computed without numerical trouble."""
+        return bool(np.all(self.status == Status.SUCCESS))
+
+
+@dataclass(frozen=True, slots=True)
+class GradientCheck:
+    """Outcome of :func:`fastopt.check_grad`: a user gradient against `f` itself.
+
+    Attributes
+    ----------
+    ok : bool
+        True when, at every point, the gradient agrees with finite differences within
+        the tolerance *and* the Taylor remainder decreases at the expected order (or is
+        at round-off level throughout).
+    message : str
+        The verdict in words, naming the worst coordinate.
+    user_value : ndarray
+        The user's gradient (shape of ``x``; transposed back if `grad` returned the
+        transpose of a non-square matrix point, which is reported as wrong).
+    fd_value : ndarray
+        Central order-4 finite-difference gradient (shape of ``x``).
+    error : ndarray
+        ``|user_value - fd_value|`` (shape of ``x``).
+    rel_error : ndarray
+        ``error / max(|user|, |fd|, noise / rtol)`` per coordinate: relative error, with
+        values below the finite-difference noise level counted at that level. A
+        coordinate passes when it is ``<= rtol``.
+    max_rel_error : float
+        The largest `rel_error`.
+    worst : tuple of int
+        Index into ``x`` of the coordinate with the largest `rel_error`.
+    tolerance : ndarray
+        Allowed ``error`` per coordinate: ``max(rtol * max(|user|, |fd|), noise + atol)``.
+    direction : ndarray
+        The direction ``d`` of the Taylor test (shape of ``x``).
+    t : ndarray, shape (K,)
+        The steps of the Taylor test.
+    remainders : ndarray
+        ``|f(x + t d) - f(x) - t <g, d>|`` per point and step (batch shape + (K,)).
+    noise : ndarray
+        Round-off level of each remainder; remainders below it are left out of the fit.
+    observed_order : float or ndarray
+        Least-squares slope of ``log(remainder)`` against ``log(t)`` over the remainders
+        above round-off, per point; NaN when fewer than two are.
+    expected_order : int
+        2: the remainder of a correct gradient is ``O(t^2)`` (``O(t)`` for a wrong one).
+    point_ok : ndarray of bool
+        The verdict per point (batch shape; 0-d for one point).
+    nfev : int
+        Calls of the objective.
+    ngev : int
+        Calls of the user gradient.
+    """
+
+    ok: bool
+    message: str
+    user_value: np.ndarray
+    fd_value: np.ndarray
+    error: np.ndarray
+    rel_error: np.ndarray
+    max_rel_error: float
+    worst: tuple
+    tolerance: np.ndarray
+    direction: np.ndarray
+    t: np.ndarray
+    remainders: np.ndarray
+    noise: np.ndarray
+    observed_order: np.ndarray | float
+    expected_order: int
+    point_ok: np.ndarray
+    nfev: int
+    ngev: int
+
+    def __bool__(self) -> bool:
+        """Return the verdict, so that ``assert fastopt.check_grad(...)`` works."""
+        return bool(self.ok)
+
+
+@dataclass(frozen=True, slots=True)
+class HessianCheck:
+    """Outcome of :func:`fastopt.check_hessian`: a user Hessian against `f` itself.
+
+    Attributes
+    ----------
+    ok, message, error, rel_error, max_rel_error, tolerance
+        As in :class:`GradientCheck`, for Hessian entries (``error`` etc. have shape
+        batch + point + point).
+    direction, t, noise, point_ok, nfev, ngev
+        As in :class:`GradientCheck`.
+    user_value : ndarray
+        The user's Hessian.
+    fd_value : ndarray
+        Central order-4 finite-difference Hessian.
+    worst : tuple of int
+        Index of the entry with the largest `rel_error`.
+    remainders : ndarray
+        ``|f(x + t d) - f(x) - t <g, d> - t^2/2 <d, H d>|`` per point and step.
+    observed_order : float or ndarray
+        Fitted order of the remainders (NaN when fewer than two are above round-off).
+    expected_order : int
+        3: the remainder of a correct Hessian (and gradient) is ``O(t^3)``; a wrong
+        Hessian leaves ``O(t^2)``, a wrong gradient ``O(t)``.
+    gradient_source : str
+        ``"grad"`` (the user's gradient was used in the remainder) or
+        ``"finite differences"``.
+    nhev : int
+        Calls of the user Hessian.
+    """
+
+    ok: bool
+    message: str
+    user_value: np.ndarray
+    fd_value: np.ndarray
+    error: np.ndarray
+    rel_error: np.ndarray
+    max_rel_error: float
+    worst: tuple
+    tolerance: np.ndarray
+    direction: np.ndarray
+    t: np.ndarray
+    remainders: np.ndarray
+    noise: np.ndarray
+    observed_order: np.ndarray | float
+    expected_order: int
+    point_ok: np.ndarray
+    gradient_source: str
+    nfev: int
+    ngev: int
+    nhev: int
+
+    def __bool__(self) -> bool:
+        """Return the verdict, so that ``assert fastopt.check_hessian(...)`` works."""
+        return bool(self.ok)
+
+
+def _semidefinite(inertia: np.ndarray, column: int) -> np.ndarray:
+    """No eigenvalue on the wrong side of the tolerance (False where not computed)."""
+    return (inertia[..., column] == 0) & (inertia[..., 1] >= 0)
+
+
+@dataclass(frozen=True, slots=True)
+class HessianClassification:
+    """Second-order test of a stack of symmetric matrices (:func:`fastopt.classify_hessians`).
+
+    Attributes
+    ----------
+    kind : ndarray of int8
+        :class:`PointType` per matrix (batch shape): MINIMUM (all eigenvalues > tol),
+        MAXIMUM (all < -tol), SADDLE (some > tol and some < -tol), DEGENERATE
+        (otherwise), NONFINITE (NaN/inf entries).
+    eigenvalues : ndarray or None
+        Ascending eigenvalues, shape batch + (n,) (NaN rows for NONFINITE); None for
+        ``eigenvalues=False``.
+    inertia : ndarray of int
+        Counts ``(neg, zero, pos)`` of eigenvalues ``< -tol``, in ``[-tol, tol]``,
+        ``> tol``, shape batch + (3,); ``-1`` for NONFINITE.
+    tol : ndarray
+        The zero tolerance used per matrix (batch shape).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fastopt
+    >>> res = fastopt.classify_hessians(np.diag([2.0, 0.0]))
+    >>> res.kind == fastopt.PointType.DEGENERATE, bool(res.positive_semidefinite)
+    (np.True_, True)
+    """
+
+    kind: np.ndarray
+    eigenvalues: np.ndarray | None
+    inertia: np.ndarray
+    tol: np.ndarray
+
+    @property
+    def positive_semidefinite(self) -> np.ndarray:
+        """No eigenvalue below ``-tol``: the necessary condition for a minimum holds."""
+        return _semidefinite(self.inertia, 0)
+
+    @property
+    def negative_semidefinite(self) -> np.ndarray:
+        """No eigenvalue above ``tol``: the necessary condition for a maximum holds."""
+        return _semidefinite(self.inertia, 2)
+
+
+@dataclass(frozen=True, slots=True)
+class PointClassification:
+    """First- and second-order tests at a batch of points (:func:`fastopt.classify_points`).
+
+    Attributes
+    ----------
+    kind : ndarray of int8
+        :class:`PointType` per point (batch shape): NOT_CRITICAL if
+        ``grad_norm > gtol``, else the verdict of the Hessian's eigenvalues against
+        `tol`; NONFINITE if NaN/inf occurred anywhere for that point.
+    grad_norm : ndarray
+        Euclidean norm of the finite-difference gradient.
+    eigenvalues : ndarray
+        Ascending eigenvalues of the finite-difference Hessian, batch + (n,).
+    inertia : ndarray of int
+        ``(neg, zero, pos)`` counts against `tol`, batch + (3,); ``-1`` if NONFINITE.
+    gtol, tol : ndarray
+        The tolerances used per point (from the error model unless given).
+    fun : ndarray
+        ``f(x)`` per point.
+    gradient, hessian : ndarray
+        The finite-difference derivatives, batch + point shape (+ point shape).
+    nfev : int
+        Objective evaluations over the whole batch.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fastopt
+    >>> def f(x):
+    ...     return x[0] ** 2 - x[1] ** 2
+    >>> res = fastopt.classify_points(f, [[0.0, 0.0], [1.0, 0.0]])
+    >>> [fastopt.PointType(k).name for k in res.kind]
+    ['SADDLE', 'NOT_CRITICAL']
+    """
+
+    kind: np.ndarray
+    grad_norm: np.ndarray
+    eigenvalues: np.ndarray
+    inertia: np.ndarray
+    gtol: np.ndarray
+    tol: np.ndarray
+    fun: np.ndarray
+    gradient: np.ndarray
+    hessian: np.ndarray
+    nfev: int
+
+    @property
+    def positive_semidefinite(self) -> np.ndarray:
+        """No eigenvalue below ``-tol``: the necessary condition for a minimum holds."""
+        return _semidefinite(self.inertia, 0)
+
+    @property
+    def negative_semidefinite(self) -> np.ndarray:
+        """No eigenvalue above ``tol``: the necessary condition for a maximum holds."""
+        return _semidefinite(self.inertia, 2)
+
+
+@dataclass(frozen=True, slots=True)
+class CriticalPoints:
+    """The critical points found in a box (:func:`fastopt.find_critical_points`).
+
+    One entry per distinct critical point, sorted by `fun` (ties by `x`).
+
+    Attributes
+    ----------
+    x : ndarray
+        The points, shape (k, n).
+    fun : ndarray
+        ``f(x)``, shape (k,).
+    kind : ndarray of int8
+        :class:`PointType`: MINIMUM, MAXIMUM, SADDLE or DEGENERATE.
+    eigenvalues : ndarray
+        Ascending Hessian eigenvalues, shape (k, n).
+    grad_norm : ndarray
+        Gradient norm at `x` (at most `gtol`).
+    inertia : ndarray of int
+        ``(neg, zero, pos)`` per point, shape (k, 3).
+    hits : ndarray of int
+        Number of Newton starts that ended at each point.
+    nstart : int
+        Number of Newton starts (grid points).
+    nfev : int
+        Objective evaluations in total.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fastopt
+    >>> def f(x):
+    ...     return (x[0] ** 2 - 1.0) ** 2
+    >>> res = fastopt.find_critical_points(f, [(-2.0, 2.1)], num=20)
+    >>> np.round(res.x.ravel(), 6) + 0.0, [fastopt.PointType(k).name for k in res.kind]
+    (array([-1.,  1.,  0.]), ['MINIMUM', 'MINIMUM', 'MAXIMUM'])
+    """
+
+    x: np.ndarray
+    fun: np.ndarray
+    kind: np.ndarray
+    eigenvalues: np.ndarray
+    grad_norm: np.ndarray
+    inertia: np.ndarray
+    hits: np.ndarray
+    nstart: int
+    nfev: int
+
+    def __len__(self) -> int:
+        """Number of critical points found."""
+        return int(self.fun.shape[0])

@@ -7,6 +7,7 @@ the argument and says what it must be. None of them does numerics.
 from __future__ import annotations
 
 import math
+import numbers
 import operator
 import weakref
 from collections.abc import Callable, Sequence
@@ -16,8 +17,12 @@ import numpy as np
 from numba.core.registry import CPUDispatcher
 
 __all__ = [
+    "as_directions",
     "as_float_array",
     "as_points",
+    "check_derivative_function",
+    "check_derivative_value",
+    "check_positive_float",
     "check_args",
     "check_bounds",
     "check_choice",
@@ -183,22 +188,32 @@ def _jitted(f):
 
 
 def check_objective(
-    f: Callable, point_shape: tuple, args: tuple, *, jit: bool, returns: str = "scalar"
+    f: Callable,
+    point_shape: tuple,
+    args: tuple,
+    *,
+    jit: bool,
+    returns: str = "scalar",
+    complex_input: bool = False,
+    name: str = "f",
 ):
     """Return the callable the kernels will use for `f`, checking what it returns.
 
     With ``jit=True`` a plain Python function is compiled with numba (once per function)
-    for a float64 array of `point_shape` and the types of `args`; the compiled return
-    type must be a real scalar (``returns="scalar"``) or a 1-D array (``"vector"``).
-    Nothing is evaluated. With ``jit=False`` `f` is returned unchanged and its return
-    value is checked on a probe evaluation by the caller (see :func:`check_probe`).
+    for a float64 (``complex_input``: complex128) array of `point_shape` and the types of
+    `args`; the compiled return type must be a scalar (``returns="scalar"``), a 1-D array
+    (``"vector"``) or an array of any shape (``"array"``), real, or complex for complex
+    input. Nothing is evaluated. With ``jit=False`` `f` is returned unchanged and its
+    return value is checked on a probe evaluation by the caller (see :func:`check_probe`).
+    `name` is the argument named in error messages.
     """
     if not callable(f):
-        raise TypeError(f"`f` must be callable as f(x, *args); got {type(f).__name__}")
+        raise TypeError(f"`{name}` must be callable as {name}(x, *args); got {type(f).__name__}")
     if not jit:
         return f
     jf = _jitted(f)
-    key = (jf, len(point_shape), returns, tuple(_cheap_type_key(a) for a in args))
+    key = (jf, len(point_shape), returns, complex_input,
+           tuple(_cheap_type_key(a) for a in args))
     if key in _CHECKED:
         return jf
     try:
@@ -208,52 +223,85 @@ def check_objective(
             f"`args` cannot be passed to a numba-compiled objective ({_numba_reason(exc)}); "
             "use numpy arrays and numbers, or pass jit=False"
         ) from None
-    sig = (numba.types.Array(numba.types.float64, len(point_shape), "C"), *arg_types)
+    dtype = numba.types.complex128 if complex_input else numba.types.float64
+    sig = (numba.types.Array(dtype, len(point_shape), "C"), *arg_types)
     try:
         jf.compile(sig)
         restype = jf.overloads[sig].signature.return_type
     except Exception as exc:
-        name = getattr(f, "__name__", type(f).__name__)
+        fname = getattr(f, "__name__", type(f).__name__)
+        if complex_input:
+            raise TypeError(
+                f"method='complex' needs `{name}` to accept complex input, but numba could "
+                f"not compile `{fname}` for a complex128 x of shape {tuple(point_shape)}: "
+                f"{_numba_reason(exc)}. Fix: write it with operations defined for complex "
+                "numbers (no abs, comparisons, .real), or use method='richardson'."
+            ) from None
         raise TypeError(
-            f"numba could not compile the objective `{name}` for x of shape "
-            f"{tuple(point_shape)}: {_numba_reason(exc)}. Fix: write f with numpy/math "
+            f"numba could not compile `{name}` (`{fname}`) for x of shape "
+            f"{tuple(point_shape)}: {_numba_reason(exc)}. Fix: write it with numpy/math "
             "operations numba supports (or decorate it with @numba.njit yourself), or pass "
             "jit=False for the slow pure-Python path."
         ) from None
-    _check_return_type(restype, returns)
+    _check_return_type(restype, returns, complex_input, name)
     if len(_CHECKED) > 10_000:
         _CHECKED.clear()
     _CHECKED[key] = True
     return jf
 
 
-def _check_return_type(restype, returns):
-    if returns == "scalar":
-        ok = isinstance(restype, numba.types.Integer | numba.types.Float | numba.types.Boolean)
-        if not ok:
+def _check_return_type(restype, returns, complex_input=False, name="f"):
+    t = numba.types
+    real = (t.Integer, t.Float, t.Boolean)
+    if complex_input:
+        inner = restype.dtype if isinstance(restype, t.Array) else restype
+        if not isinstance(inner, t.Complex):
             raise TypeError(
-                f"`f` must return a real scalar float for this derivative; it returns "
+                f"method='complex' needs `{name}` to return complex values for complex input; "
+                f"it returns {restype} (it probably uses abs, .real or a comparison on x)"
+            )
+        restype = restype.copy(dtype=t.float64) if isinstance(restype, t.Array) else t.float64
+    if returns == "scalar":
+        if not isinstance(restype, real):
+            raise TypeError(
+                f"`{name}` must return a real scalar float for this derivative; it returns "
                 f"{restype} (use fastopt.jacobian for vector-valued functions)"
             )
-    else:
-        ok = isinstance(restype, numba.types.Array) and restype.ndim == 1
-        ok = ok and isinstance(restype.dtype, numba.types.Integer | numba.types.Float)
-        if not ok:
-            raise TypeError(f"`f` must return a 1-D real float array for jacobian; it returns {restype}")
+    elif returns == "vector":
+        ok = isinstance(restype, t.Array) and restype.ndim == 1
+        if not (ok and isinstance(restype.dtype, real)):
+            raise TypeError(
+                f"`{name}` must return a 1-D real float array for jacobian; it returns {restype}"
+            )
+    elif not (isinstance(restype, t.Array) and isinstance(restype.dtype, real)):
+        raise TypeError(f"`{name}` must return a real float array; it returns {restype}")
 
 
-def check_probe(value, returns: str = "scalar"):
-    """Check the value of one pure-Python evaluation of `f`; return it as float64."""
+def check_probe(value, returns: str = "scalar", *, complex_input: bool = False, name="f"):
+    """Check the value of one pure-Python evaluation of `f`; return it as float64.
+
+    With ``complex_input`` the value must be complex and its imaginary part is returned
+    unchanged in type (complex128).
+    """
     arr = np.asarray(value)
+    if complex_input:
+        if arr.dtype.kind != "c":
+            raise TypeError(
+                f"method='complex' needs `{name}` to return complex values for complex input; "
+                f"it returned {arr.dtype} (it probably uses abs, .real or a comparison on x)"
+            )
+        arr = arr.real
     if arr.dtype == bool or arr.dtype.kind not in "iuf":
-        raise TypeError(f"`f` must return real floats; it returned {arr.dtype} values")
+        raise TypeError(f"`{name}` must return real floats; it returned {arr.dtype} values")
     if returns == "scalar" and arr.ndim != 0:
         raise TypeError(
-            f"`f` must return a real scalar for this derivative; it returned an array of "
+            f"`{name}` must return a real scalar for this derivative; it returned an array of "
             f"shape {arr.shape} (use fastopt.jacobian for vector-valued functions)"
         )
     if returns == "vector" and arr.ndim != 1:
-        raise TypeError(f"`f` must return a 1-D array for jacobian; it returned shape {arr.shape}")
+        raise TypeError(
+            f"`{name}` must return a 1-D array for jacobian; it returned shape {arr.shape}"
+        )
     return arr.astype(np.float64)
 
 
@@ -291,3 +339,129 @@ def check_bounds(bounds):
             f"{tuple(arr[i].tolist())} overflows"
         )
     return lo, hi
+
+
+def check_positive_float(name: str, value, *, allow_zero: bool = False) -> float:
+    """Return `value` as a finite float > 0 (>= 0 with `allow_zero`), or raise."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        raise TypeError(f"`{name}` must be a real scalar; got {value!r}")
+    fvalue = float(value)
+    if not math.isfinite(fvalue) or fvalue < 0.0 or (fvalue == 0.0 and not allow_zero):
+        sign = ">=" if allow_zero else ">"
+        raise ValueError(f"`{name}` must be finite and {sign} 0; got {value!r}")
+    return fvalue
+
+
+def as_directions(name: str, v, batch_shape: tuple, point_shape: tuple):
+    """Return directions as a C-contiguous (M, n) float64 array, M = 1 (shared) or N.
+
+    `v` must have the point shape (one direction for every point) or the full shape
+    ``batch_shape + point_shape`` of x (one direction per point), be finite, and no
+    direction may be zero.
+    """
+    arr = as_float_array(name, v)
+    n = math.prod(point_shape)
+    full = tuple(batch_shape) + tuple(point_shape)
+    if arr.shape == tuple(point_shape):
+        dirs = arr.reshape(1, n)
+    elif arr.shape == full:
+        dirs = arr.reshape(-1, n)
+    else:
+        raise ValueError(
+            f"`{name}` must have the point shape {tuple(point_shape)} (one direction for "
+            f"every point) or the shape of x {full} (one direction per point); got shape "
+            f"{arr.shape}"
+        )
+    zero = ~np.any(dirs != 0.0, axis=1)
+    if zero.any():
+        if dirs.shape[0] == 1:
+            raise ValueError(f"`{name}` must be a nonzero direction; got all zeros")
+        at = np.unravel_index(int(np.flatnonzero(zero)[0]), batch_shape)
+        raise ValueError(
+            f"`{name}` must be a nonzero direction for every point; "
+            f"{name}[{', '.join(map(str, at))}] is all zeros"
+        )
+    return dirs
+
+
+def check_derivative_function(
+    name: str, func: Callable, point_shape: tuple, args: tuple, *, jit: bool, out_shape: tuple
+):
+    """Return the callable for a user derivative ``func(x, *args) -> array``.
+
+    Like :func:`check_objective` for a user-supplied gradient (``out_shape`` = point
+    shape) or Hessian (point shape + point shape): with ``jit=True`` a plain Python
+    function is compiled with numba (once) and its return type must be a real array with
+    ``len(out_shape)`` dimensions. The exact shape and finiteness are checked on values
+    by :func:`check_derivative_value`.
+    """
+    if not callable(func):
+        raise TypeError(
+            f"`{name}` must be callable as {name}(x, *args); got {type(func).__name__}"
+        )
+    if not jit:
+        return func
+    jf = _jitted(func)
+    key = (jf, len(point_shape), ("derivative", len(out_shape)),
+           tuple(_cheap_type_key(a) for a in args))
+    if key in _CHECKED:
+        return jf
+    try:
+        arg_types = tuple(numba.typeof(a) for a in args)
+    except (ValueError, TypeError) as exc:
+        raise TypeError(
+            f"`args` cannot be passed to a numba-compiled `{name}` ({_numba_reason(exc)}); "
+            "use numpy arrays and numbers, or pass jit=False"
+        ) from None
+    sig = (numba.types.Array(numba.types.float64, len(point_shape), "C"), *arg_types)
+    try:
+        jf.compile(sig)
+        restype = jf.overloads[sig].signature.return_type
+    except Exception as exc:
+        fname = getattr(func, "__name__", type(func).__name__)
+        raise TypeError(
+            f"numba could not compile `{name}` (`{fname}`) for x of shape "
+            f"{tuple(point_shape)}: {_numba_reason(exc)}. Fix: write it with numpy/math "
+            "operations numba supports (or decorate it with @numba.njit yourself), or pass "
+            "jit=False for the slow pure-Python path."
+        ) from None
+    t = numba.types
+    ok = isinstance(restype, t.Array) and restype.ndim == len(out_shape)
+    if not (ok and isinstance(restype.dtype, t.Integer | t.Float)):
+        raise TypeError(
+            f"`{name}` must return a real float array of shape {tuple(out_shape)}; it "
+            f"returns {restype}"
+        )
+    if len(_CHECKED) > 10_000:
+        _CHECKED.clear()
+    _CHECKED[key] = True
+    return jf
+
+
+def check_derivative_value(name: str, value, shape: tuple, what: str, *, finite: bool = True,
+                           where: str = ""):
+    """Check one array returned by a user derivative; return it as float64.
+
+    It must be real, of exactly `shape` (described by `what`, e.g. "the point shape"),
+    and finite unless ``finite=False``. `where` is appended to messages (e.g. " at x[2]").
+    """
+    try:
+        arr = np.asarray(value)
+    except Exception:  # ragged lists and the like
+        raise TypeError(
+            f"`{name}` must return a real array; it returned {type(value).__name__}{where}"
+        ) from None
+    if arr.dtype == bool or arr.dtype.kind not in "iuf":
+        raise TypeError(f"`{name}` must return real floats; it returned {arr.dtype} values{where}")
+    if arr.shape != tuple(shape):
+        raise ValueError(
+            f"`{name}` must return an array of shape {tuple(shape)} ({what}); it returned "
+            f"shape {arr.shape}{where}"
+        )
+    if finite and not np.isfinite(arr).all():
+        bad = int(np.count_nonzero(~np.isfinite(arr)))
+        raise ValueError(
+            f"`{name}` returned {bad} NaN/inf entries{where}; it must be finite where the "
+            "derivative is checked"
+        )
+    return arr.astype(np.float64)

@@ -23,6 +23,8 @@ import numpy as np
 from numba import prange
 
 from .._jit import jit
+from ._complex import _gradient_complex_items, _jacobian_complex_items
+from ._richardson import _gradient_richardson_items, _jacobian_richardson_items
 from ._fd import (
     _gradient_items,
     _has_zero,
@@ -162,8 +164,25 @@ def jacobian_batch(f, points, pshape, rstep, st, args, out):
 
 
 @jit(parallel=True)
-def hessian_batch(f, points, pshape, rstep, order, args, out):
-    """Hessians of many points in parallel; `out` has shape (N, n, n), order 2 or 4.
+def hessian_batch(f, points, pshape, rstep, order, levels, args, out, err, fout, gout):
+    """Hessians of many points in parallel; `out` has shape (N, n, n).
+
+    Parameters
+    ----------
+    f, points, pshape, rstep, args
+        As for :func:`gradient_batch`.
+    order : int
+        2 or 4: accuracy order of the stencils (see :mod:`fastopt.kernels._fd`).
+    levels : int
+        Order 2 only: number of steps ``h / 2^l`` combined by Richardson extrapolation
+        (1: plain stencil; 3: error ``O(h^6)``).
+    out : ndarray, shape (N, n, n)
+        Output, exactly symmetric.
+    err : ndarray, shape (N, n, n) or (0, 0, 0)
+        Error estimates (NaN where the method gives none), or an empty array to skip them.
+    fout, gout : ndarray, shapes (N,) and (N, n), or empty
+        Receive f(x) and the gradient from the Hessian's own axis evaluations (central,
+        extrapolated like the Hessian), at no extra cost; empty arrays skip them.
 
     Examples
     --------
@@ -173,25 +192,157 @@ def hessian_batch(f, points, pshape, rstep, order, args, out):
     ... def f(x):
     ...     return x[0] ** 2 * x[1]
     >>> out = np.empty((1, 2, 2))
-    >>> hessian_batch(f, np.array([[1.0, 2.0]]), (2,), np.full(2, 1e-4), 2, (), out)
+    >>> noerr, nof, nog = np.empty((0, 0, 0)), np.empty(0), np.empty((0, 0))
+    >>> pts = np.array([[1.0, 2.0]])
+    >>> hessian_batch(f, pts, (2,), np.full(2, 1e-4), 2, 1, (), out, noerr, nof, nog)
     >>> np.round(out, 6)
     array([[[4., 2.],
             [2., 0.]]])
     """
     N, n = points.shape
     npairs = n * (n + 1) // 2
-    side = np.empty((N, n + 1, order))
+    side = np.empty((N, n + 1, 2 * levels if order == 2 else 4))
     nc = num_chunks(N * npairs)
     aligned = N >= nc
     if not aligned:
-        _hessian_side_items(f, points, pshape, rstep, order, args, side, 0, N * (n + 1))
+        _hessian_side_items(
+            f, points, pshape, rstep, order, levels, args, side, 0, N * (n + 1)
+        )
     for c in prange(nc):
         if aligned:
             plo, phi = chunk_bounds(N, nc, c)
             _hessian_side_items(
-                f, points, pshape, rstep, order, args, side, plo * (n + 1), phi * (n + 1)
+                f, points, pshape, rstep, order, levels, args, side, plo * (n + 1),
+                phi * (n + 1),
             )
             lo, hi = plo * npairs, phi * npairs
         else:
             lo, hi = chunk_bounds(N * npairs, nc, c)
-        _hessian_pair_items(f, points, pshape, rstep, order, args, side, out, lo, hi)
+        _hessian_pair_items(
+            f, points, pshape, rstep, order, levels, args, side, out, err, fout, gout, lo, hi
+        )
+
+
+@jit(parallel=True)
+def gradient_richardson_batch(f, points, pshape, rstep, levels, args, out, err):
+    """Richardson-extrapolated central gradients with error estimates, in parallel.
+
+    ``levels`` central differences at ``h / 2^l`` (2 evaluations each per coordinate)
+    are extrapolated to error ``O(h^(2 levels))``; `err` (shape (N, n)) receives the
+    error estimates. See :mod:`fastopt.kernels._richardson`.
+
+    Examples
+    --------
+    >>> import numpy as np, numba
+    >>> from fastopt.kernels import gradient_richardson_batch
+    >>> @numba.njit
+    ... def f(x):
+    ...     return np.sin(x[0]) * x[1]
+    >>> out = np.empty((1, 2)); err = np.empty((1, 2))
+    >>> gradient_richardson_batch(f, np.array([[0.5, 2.0]]), (2,), np.full(2, 0.03), 3,
+    ...                           (), out, err)
+    >>> bool(abs(out[0, 0] - 2.0 * np.cos(0.5)) < 1e-12)
+    True
+    """
+    N, n = points.shape
+    nc = num_chunks(N * n)
+    for c in prange(nc):
+        lo, hi = chunk_bounds(N * n, nc, c)
+        _gradient_richardson_items(f, points, pshape, rstep, levels, args, out, err, lo, hi)
+
+
+@jit(parallel=True)
+def jacobian_richardson_batch(f, points, pshape, rstep, levels, args, out, err):
+    """Richardson-extrapolated central Jacobians; `out`, `err` have shape (N, m, n).
+
+    Examples
+    --------
+    >>> import numpy as np, numba
+    >>> from fastopt.kernels import jacobian_richardson_batch
+    >>> @numba.njit
+    ... def F(x):
+    ...     return np.array([np.exp(x[0]) * x[1]])
+    >>> out = np.empty((1, 1, 2)); err = np.empty((1, 1, 2))
+    >>> jacobian_richardson_batch(F, np.array([[0.0, 3.0]]), (2,), np.full(2, 0.03), 3,
+    ...                           (), out, err)
+    >>> np.round(out, 10)
+    array([[[3., 1.]]])
+    """
+    N, n = points.shape
+    nc = num_chunks(N * n)
+    for c in prange(nc):
+        lo, hi = chunk_bounds(N * n, nc, c)
+        _jacobian_richardson_items(f, points, pshape, rstep, levels, args, out, err, lo, hi)
+
+
+@jit(parallel=True)
+def gradient_complex_batch(f, points, pshape, rstep, args, out):
+    """Complex-step gradients ``Im f(x + i h e_k) / h`` in parallel (n evaluations per point).
+
+    `f` must accept a complex128 array of shape `pshape`; see
+    :mod:`fastopt.kernels._complex`.
+
+    Examples
+    --------
+    >>> import numpy as np, numba
+    >>> from fastopt.kernels import gradient_complex_batch
+    >>> @numba.njit
+    ... def f(x):
+    ...     return np.exp(x[0]) * x[1]
+    >>> out = np.empty((1, 2))
+    >>> gradient_complex_batch(f, np.array([[0.0, 3.0]]), (2,), np.full(2, 1e-20), (), out)
+    >>> out
+    array([[3., 1.]])
+    """
+    N, n = points.shape
+    nc = num_chunks(N * n)
+    for c in prange(nc):
+        lo, hi = chunk_bounds(N * n, nc, c)
+        _gradient_complex_items(f, points, pshape, rstep, args, out, lo, hi)
+
+
+@jit(parallel=True)
+def jacobian_complex_batch(f, points, pshape, rstep, args, out):
+    """Complex-step Jacobians in parallel; `out` has shape (N, m, n).
+
+    Examples
+    --------
+    >>> import numpy as np, numba
+    >>> from fastopt.kernels import jacobian_complex_batch
+    >>> @numba.njit
+    ... def F(x):
+    ...     return np.array([x[0] * x[1], np.sin(x[0])])
+    >>> out = np.empty((1, 2, 2))
+    >>> jacobian_complex_batch(F, np.array([[0.0, 2.0]]), (2,), np.full(2, 1e-20), (), out)
+    >>> out
+    array([[[2., 0.],
+            [1., 0.]]])
+    """
+    N, n = points.shape
+    nc = num_chunks(N * n)
+    for c in prange(nc):
+        lo, hi = chunk_bounds(N * n, nc, c)
+        _jacobian_complex_items(f, points, pshape, rstep, args, out, lo, hi)
+
+
+@jit(parallel=True)
+def symmetrize_batch(out):
+    """Replace each (n, n) matrix of `out` (shape (N, n, n)) by ``(A + A^T) / 2``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastopt.kernels import symmetrize_batch
+    >>> A = np.array([[[1.0, 2.0], [4.0, 3.0]]])
+    >>> symmetrize_batch(A)
+    >>> A
+    array([[[1., 3.],
+            [3., 3.]]])
+    """
+    N, n, _ = out.shape
+    for p in prange(N):
+        for i in range(n):
+            for j in range(i + 1, n):
+                v = 0.5 * (out[p, i, j] + out[p, j, i])
+                out[p, i, j] = v
+                out[p, j, i] = v

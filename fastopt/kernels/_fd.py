@@ -201,7 +201,7 @@ def _jacobian_items(f, points, pshape, rstep, st, f0, args, out, start, stop):
                     acc[r] += st[1, k] * f0[p, r]
             else:
                 w[i] = xi + c * h
-                fk = f(wp, *args)
+                fk = f(wp, *args).ravel()
                 if fk.size != m:
                     ok = False
                 else:
@@ -227,14 +227,18 @@ def _vector_values_items(f, points, pshape, args, out, start, stop):
     wp = w.reshape(pshape)
     for p in range(start, stop):
         _load(w, points, p)
-        fk = f(wp, *args)
+        fk = f(wp, *args).ravel()
         for r in range(m):
             out[p, r] = fk[r] if fk.size == m else np.nan
 
 
 @jit(inline=True)
-def _hessian_side_items(f, points, pshape, rstep, order, args, side, start, stop):
-    """Items (p, i), i <= n: f(x +- h_i e_i) (and +-2h for order 4); i == n: f(x)."""
+def _hessian_side_items(f, points, pshape, rstep, order, levels, args, side, start, stop):
+    """Items (p, i), i <= n: values on the axes; i == n: f(x).
+
+    Order 2: ``side[p, i, 2l], side[p, i, 2l + 1] = f(x +- h_l e_i)``, ``h_l = h / 2^l``.
+    Order 4: ``side[p, i, 0..3] = f(x + h e_i), f(x - h e_i), f(x + 2h e_i), f(x - 2h e_i)``.
+    """
     if start >= stop:
         return
     N, n = points.shape
@@ -246,18 +250,26 @@ def _hessian_side_items(f, points, pshape, rstep, order, args, side, start, stop
     for _ in range(start, stop):
         if i == n:
             side[p, n, 0] = f(wp, *args)
-        else:
+        elif order == 4:
             xi = w[i]
             h = step_size(xi, rstep[i])
             w[i] = xi + h
             side[p, i, 0] = f(wp, *args)
             w[i] = xi - h
             side[p, i, 1] = f(wp, *args)
-            if order == 4:
-                w[i] = xi + 2.0 * h
-                side[p, i, 2] = f(wp, *args)
-                w[i] = xi - 2.0 * h
-                side[p, i, 3] = f(wp, *args)
+            w[i] = xi + 2.0 * h
+            side[p, i, 2] = f(wp, *args)
+            w[i] = xi - 2.0 * h
+            side[p, i, 3] = f(wp, *args)
+            w[i] = xi
+        else:
+            xi = w[i]
+            for lev in range(levels):
+                h = step_size(xi, rstep[i] / 2.0**lev)
+                w[i] = xi + h
+                side[p, i, 2 * lev] = f(wp, *args)
+                w[i] = xi - h
+                side[p, i, 2 * lev + 1] = f(wp, *args)
             w[i] = xi
         i += 1
         if i == n + 1:
@@ -287,14 +299,102 @@ def _cross(f, w, wp, i, j, hi, hj, args):
 
 
 @jit()
-def _hessian_pair_items(f, points, pshape, rstep, order, args, side, out, start, stop):
-    """Items (p, i, j), j >= i, in row-major upper-triangle order."""
+def _hessian_entry(f, w, wp, p, i, j, rstep, order, levels, args, side, T):
+    """One Hessian entry (i <= j) of point p; returns (value, error estimate, fmax, hmin)."""
+    n = w.size
+    f0 = side[p, n, 0]
+    xi = w[i]
+    if order == 4:
+        hi = step_size(xi, rstep[i])
+        if i == j:
+            val = (
+                -side[p, i, 2] + 16.0 * side[p, i, 0] - 30.0 * f0
+                + 16.0 * side[p, i, 1] - side[p, i, 3]
+            ) / (12.0 * hi * hi)
+        else:
+            hj = step_size(w[j], rstep[j])
+            d1 = _cross(f, w, wp, i, j, hi, hj, args) / (4.0 * hi * hj)
+            d2 = _cross(f, w, wp, i, j, 2.0 * hi, 2.0 * hj, args) / (16.0 * hi * hj)
+            val = (4.0 * d1 - d2) / 3.0
+        return val, np.nan, 0.0, 1.0
+    fmax = abs(f0)
+    hmin = 1.0
+    xj = w[j]
+    for lev in range(levels):
+        scale = 2.0**lev
+        hi = step_size(xi, rstep[i] / scale)
+        fpi = side[p, i, 2 * lev]
+        fmi = side[p, i, 2 * lev + 1]
+        if i == j:
+            T[lev] = (fpi - 2.0 * f0 + fmi) / (hi * hi)
+            fmax = max(fmax, abs(fpi), abs(fmi))
+            hmin = hi
+        else:
+            hj = step_size(xj, rstep[j] / scale)
+            w[i] = xi + hi
+            w[j] = xj + hj
+            fpp = f(wp, *args)
+            w[i] = xi - hi
+            w[j] = xj - hj
+            fmm = f(wp, *args)
+            w[i] = xi
+            w[j] = xj
+            fpj = side[p, j, 2 * lev]
+            fmj = side[p, j, 2 * lev + 1]
+            num = fpp - fpi - fpj + 2.0 * f0 - fmi - fmj + fmm
+            T[lev] = num / (2.0 * hi * hj)
+            fmax = max(fmax, abs(fpp), abs(fmm), abs(fpi), abs(fmi), abs(fpj), abs(fmj))
+            hmin = min(hi, hj)
+    if levels == 1:
+        return T[0], np.nan, fmax, hmin
+    val = T[levels - 1]
+    prev = val
+    for k in range(1, levels):
+        fac = 4.0**k
+        prev = T[levels - 1]
+        for lev in range(levels - 1, k - 1, -1):
+            T[lev] = (fac * T[lev] - T[lev - 1]) / (fac - 1.0)
+    val = T[levels - 1]
+    return val, abs(val - prev), fmax, hmin
+
+
+@jit()
+def _taylor_terms(points, rstep, order, levels, side, p, i, T):
+    """f(x) and df/dx_i of point p from the Hessian's axis evaluations (no new calls)."""
+    n = points.shape[1]
+    xi = points[p, i]
+    if order == 4:
+        h = step_size(xi, rstep[i])
+        g = (8.0 * (side[p, i, 0] - side[p, i, 1]) - (side[p, i, 2] - side[p, i, 3])) / (12.0 * h)
+        return side[p, n, 0], g
+    for lev in range(levels):
+        h = step_size(xi, rstep[i] / 2.0**lev)
+        T[lev] = (side[p, i, 2 * lev] - side[p, i, 2 * lev + 1]) / (2.0 * h)
+    for k in range(1, levels):
+        fac = 4.0**k
+        for lev in range(levels - 1, k - 1, -1):
+            T[lev] = (fac * T[lev] - T[lev - 1]) / (fac - 1.0)
+    return side[p, n, 0], T[levels - 1]
+
+
+@jit()
+def _hessian_pair_items(f, points, pshape, rstep, order, levels, args, side, out, err, fout,
+                        gout, start, stop):
+    """Items (p, i, j), j >= i, in row-major upper-triangle order.
+
+    `err` has the shape of `out` to receive error estimates, or size 0 to skip them.
+    `fout` (N,) and `gout` (N, n) receive f(x) and the gradient computed from the same
+    axis evaluations (``taylor``), or have size 0 to skip them.
+    """
     n = points.shape[1]
     npairs = n * (n + 1) // 2
     if start >= stop:
         return
+    want_err = err.size > 0
+    want_taylor = gout.size > 0
     w = np.empty(n)
     wp = w.reshape(pshape)
+    T = np.empty(levels)
     p = start // npairs
     q = start - p * npairs
     i = 0
@@ -304,39 +404,17 @@ def _hessian_pair_items(f, points, pshape, rstep, order, args, side, out, start,
     j = i + q
     _load(w, points, p)
     for _ in range(start, stop):
-        f0 = side[p, n, 0]
-        hi = step_size(w[i], rstep[i])
-        if i == j:
-            if order == 2:
-                val = (side[p, i, 0] - 2.0 * f0 + side[p, i, 1]) / (hi * hi)
-            else:
-                val = (
-                    -side[p, i, 2] + 16.0 * side[p, i, 0] - 30.0 * f0
-                    + 16.0 * side[p, i, 1] - side[p, i, 3]
-                ) / (12.0 * hi * hi)
-            out[p, i, i] = val
-        else:
-            hj = step_size(w[j], rstep[j])
-            if order == 2:
-                xi = w[i]
-                xj = w[j]
-                w[i] = xi + hi
-                w[j] = xj + hj
-                fpp = f(wp, *args)
-                w[i] = xi - hi
-                w[j] = xj - hj
-                fmm = f(wp, *args)
-                w[i] = xi
-                w[j] = xj
-                num = (fpp - side[p, i, 0] - side[p, j, 0] + 2.0 * f0
-                       - side[p, i, 1] - side[p, j, 1] + fmm)
-                val = num / (2.0 * hi * hj)
-            else:
-                d1 = _cross(f, w, wp, i, j, hi, hj, args) / (4.0 * hi * hj)
-                d2 = _cross(f, w, wp, i, j, 2.0 * hi, 2.0 * hj, args) / (16.0 * hi * hj)
-                val = (4.0 * d1 - d2) / 3.0
-            out[p, i, j] = val
-            out[p, j, i] = val
+        val, change, fmax, hmin = _hessian_entry(
+            f, w, wp, p, i, j, rstep, order, levels, args, side, T
+        )
+        out[p, i, j] = val
+        out[p, j, i] = val
+        if want_err:
+            e = change + 16.0 * EPS * fmax / (hmin * hmin)
+            err[p, i, j] = e
+            err[p, j, i] = e
+        if want_taylor and i == j:
+            fout[p], gout[p, i] = _taylor_terms(points, rstep, order, levels, side, p, i, T)
         j += 1
         if j == n:
             i += 1
@@ -442,6 +520,8 @@ def hessian_point(f, x, rstep, order, args, out):
     """Hessian of ``f(x, *args)`` at one point, serially; `out` has shape (n, n).
 
     `order` is 2 (n^2 + n + 1 evaluations) or 4 (4 n^2 + 1); see the module docstring.
+    For Richardson extrapolation and error estimates use
+    :func:`fastopt.kernels.hessian_batch` with ``levels > 1``.
 
     Examples
     --------
@@ -458,7 +538,11 @@ def hessian_point(f, x, rstep, order, args, out):
     """
     n = x.size
     points = x.reshape(1, n)
-    side = np.empty((1, n + 1, order))
-    _hessian_side_items(f, points, x.shape, rstep, order, args, side, 0, n + 1)
+    side = np.empty((1, n + 1, 2 if order == 2 else 4))
+    _hessian_side_items(f, points, x.shape, rstep, order, 1, args, side, 0, n + 1)
     npairs = n * (n + 1) // 2
-    _hessian_pair_items(f, points, x.shape, rstep, order, args, side, out.reshape(1, n, n), 0, npairs)
+    noerr = np.empty((0, 0, 0))
+    _hessian_pair_items(
+        f, points, x.shape, rstep, order, 1, args, side, out.reshape(1, n, n), noerr,
+        np.empty(0), np.empty((0, 0)), 0, npairs,
+    )
