@@ -20,6 +20,7 @@ from ._validation import (
     as_points,
     check_args,
     check_choice,
+    check_derivative_bounds,
     check_objective,
     check_positive_steps,
     check_probe,
@@ -102,9 +103,35 @@ def _abs_steps(points, rstep, method):
     return steps
 
 
+def _status_near_bounds(value, near, what):
+    """Status when some points were skipped for lack of room inside the bounds."""
+    finite = np.isfinite(value.reshape(near.size, -1)).all(axis=1)
+    status = np.where(finite, Status.SUCCESS, Status.NONFINITE).astype(np.int8)
+    status[near] = Status.NEAR_BOUND
+    nbad = int(np.count_nonzero(status == Status.NONFINITE))
+    if nbad:
+        warnings.warn(
+            f"{what}: the objective gave NaN/inf at {nbad} of {near.size} points; their "
+            "entries are NaN/inf, status NONFINITE",
+            NonFiniteWarning,
+            stacklevel=4,
+        )
+    warnings.warn(
+        f"{what}: at {int(np.count_nonzero(near))} of {near.size} points the stencil does "
+        "not fit inside `bounds` (Hessians next to a bound are not implemented yet); their "
+        "entries are NaN, status NEAR_BOUND",
+        NonFiniteWarning,
+        stacklevel=4,
+    )
+    return status
+
+
 def _finish(value, error, points, batch_shape, pshape, rstep, nfev, full_output, what,
-            method, ngev=0):
-    status = _status(value, points.shape[0], what)
+            method, ngev=0, near=None):
+    if near is None:
+        status = _status(value, points.shape[0], what)
+    else:
+        status = _status_near_bounds(value, near, what)
     if not full_output:
         return value
     if error is None:
@@ -129,20 +156,28 @@ def _run(kernel, work, jit, *arguments):
 
 
 _ARGS_POSITION = {
-    kernels.gradient_batch: 5,
-    kernels.jacobian_batch: 5,
-    kernels.gradient_richardson_batch: 5,
-    kernels.jacobian_richardson_batch: 5,
+    kernels.gradient_batch: 8,
+    kernels.jacobian_batch: 8,
+    kernels.gradient_richardson_batch: 7,
+    kernels.jacobian_richardson_batch: 7,
     kernels.gradient_complex_batch: 4,
     kernels.jacobian_complex_batch: 4,
     kernels.hessian_batch: 6,
 }
 
 
-def _first_derivative(what, f, x, args, method, order, step, ndim, jit, full_output):
+def _one_sided(method, order):
+    """The one-sided stencil of the same order (forward form, offsets 0..order), used near
+    bounds with a signed step: a negative step makes it the backward stencil."""
+    return cached_stencil("forward", order)
+
+
+def _first_derivative(what, f, x, args, method, order, step, ndim, jit, full_output, bounds):
     """Shared body of gradient and jacobian."""
     method, order = _check_method_order(method, order, GRADIENT_ORDERS, what)
     points, batch_shape, pshape = as_points(x, ndim)
+    lo, hi = check_derivative_bounds(bounds, points, pshape)
+    bounded = bounds is not None and bool(np.isfinite(lo).any() or np.isfinite(hi).any())
     args = check_args(args)
     rstep = check_positive_steps(step, pshape, _default_step(method, order, 1))
     vector = what == "jacobian"
@@ -161,21 +196,23 @@ def _first_derivative(what, f, x, args, method, order, step, ndim, jit, full_out
     error = None
     if method == "richardson":
         levels = order // 2
-        nfev += npoints * n * 2 * levels
+        nfev += npoints * (n * 2 * levels + bounded)
         err = np.empty_like(out)
         kernel = kernels.jacobian_richardson_batch if vector else kernels.gradient_richardson_batch
-        _run(kernel, nfev * n, jit, func, points, pshape, rstep, levels, args, out, err)
+        _run(kernel, nfev * n, jit, func, points, pshape, rstep, levels, lo, hi, args, out,
+             err)
         error = err
-    elif cplx:
+    elif cplx:  # the step is imaginary: evaluation points never leave a real box
         nfev += npoints * n
         kernel = kernels.jacobian_complex_batch if vector else kernels.gradient_complex_batch
         _run(kernel, nfev * n, jit, func, points, pshape, rstep, args, out)
     else:
         st = cached_stencil(method, order)
         nonzero = int(np.count_nonzero(st[0]))
-        nfev += npoints * (n * nonzero + (nonzero < st.shape[1]))
+        nfev += npoints * (n * nonzero + (nonzero < st.shape[1] or bounded))
         kernel = kernels.jacobian_batch if vector else kernels.gradient_batch
-        _run(kernel, nfev * n, jit, func, points, pshape, rstep, st, args, out)
+        _run(kernel, nfev * n, jit, func, points, pshape, rstep, st, _one_sided(method, order),
+             lo, hi, args, out)
     shape = batch_shape + (m,) + pshape if vector else batch_shape + pshape
     value = out.reshape(shape)
     if error is not None:
@@ -195,6 +232,7 @@ def gradient(
     ndim: int = 1,
     jit: bool = True,
     full_output: bool = False,
+    bounds=None,
 ):
     r"""Gradient of a scalar function by finite differences, at one point or a batch.
 
@@ -229,6 +267,12 @@ def gradient(
         cannot compile); the answers are the same.
     full_output : bool, optional
         Return a :class:`DerivativeResult` (with error estimates for ``"richardson"``).
+    bounds : array_like, optional
+        Box, shape (n, 2) or point shape + (2,), rows ``(lo, hi)`` (infinite allowed).
+        No evaluation point leaves it: where a stencil would cross a bound, the one-sided
+        stencil of the same order is used (forward, else backward, else with the step
+        shrunk to the room left). ``f(x)`` is then evaluated once per point (counted).
+        Richardson turns one-sided with error ``O(h^4)``.
 
     Returns
     -------
@@ -258,7 +302,7 @@ def gradient(
     (True, True)
     """
     return _first_derivative("gradient", f, x, args, method, order, step, ndim, jit,
-                             full_output)
+                             full_output, bounds)
 
 
 def jacobian(
@@ -272,6 +316,7 @@ def jacobian(
     ndim: int = 1,
     jit: bool = True,
     full_output: bool = False,
+    bounds=None,
 ):
     """Jacobian of a vector function by finite differences, at one point or a batch.
 
@@ -279,7 +324,7 @@ def jacobian(
     ----------
     f : callable
         ``f(x, *args) -> 1-D array`` of length ``m``.
-    x, args, method, order, step, ndim, jit, full_output
+    x, args, method, order, step, ndim, jit, full_output, bounds
         As for :func:`gradient`.
 
     Returns
@@ -304,16 +349,31 @@ def jacobian(
            [1., 0.]])
     """
     return _first_derivative("jacobian", f, x, args, method, order, step, ndim, jit,
-                             full_output)
+                             full_output, bounds)
 
 
-def _hessian_kernel_call(f, x, args, method, order, step, ndim, jit, want_taylor):
-    """Validate, run hessian_batch once; return everything taylor and hessian need."""
+def _hessian_kernel_call(f, x, args, method, order, step, ndim, jit, want_taylor, bounds):
+    """Validate, run hessian_batch once; return everything taylor and hessian need.
+
+    With `bounds`, only the points whose whole stencil fits inside the box are computed;
+    the others (``near``) get NaN entries.
+    """
     method, order = _check_method_order(method, order, HESSIAN_ORDERS, "hessian")
-    points, batch_shape, pshape = as_points(x, ndim)
+    all_points, batch_shape, pshape = as_points(x, ndim)
+    lo, hi = check_derivative_bounds(bounds, all_points, pshape)
     args = check_args(args)
     rstep = check_positive_steps(step, pshape, _default_step(method, order, 2))
     func = check_objective(f, pshape, args, jit=jit, returns="scalar")
+    near = None
+    points = all_points
+    if bounds is not None:
+        reach = 2.0 if (method == "central" and order == 4) else 1.0
+        h = np.empty_like(all_points)
+        kernels.absolute_steps(all_points, rstep, h)
+        fits = ((all_points - reach * h >= lo) & (all_points + reach * h <= hi)).all(axis=1)
+        if not fits.all():
+            near = ~fits
+            points = np.ascontiguousarray(all_points[fits])
     npoints, n = points.shape
     levels = order // 2 if method == "richardson" else 1
     stencil_order = 2 if method == "richardson" else order
@@ -329,14 +389,29 @@ def _hessian_kernel_call(f, x, args, method, order, step, ndim, jit, want_taylor
     err = np.empty_like(out) if method == "richardson" else _NO_ERR
     fout = np.empty(npoints) if want_taylor else _NO_F
     gout = np.empty((npoints, n)) if want_taylor else _NO_G
-    _run(kernels.hessian_batch, nfev * n, jit, func, points, pshape, rstep, stencil_order,
-         levels, args, out, err, fout, gout)
-    return points, batch_shape, pshape, rstep, method, out, err, fout, gout, nfev
+    if npoints:
+        _run(kernels.hessian_batch, nfev * n, jit, func, points, pshape, rstep,
+             stencil_order, levels, args, out, err, fout, gout)
+    if near is not None:
+        out, err, fout, gout = (_scatter(a, near) for a in (out, err, fout, gout))
+    return all_points, batch_shape, pshape, rstep, method, out, err, fout, gout, nfev, near
 
 
-def _hessian_from_gradient(grad, x, args, method, order, step, ndim, jit, full_output):
+def _scatter(values, near):
+    """Expand per-point results of the points that fit to all points, NaN elsewhere."""
+    if values.size == 0:
+        return values
+    full = np.full((near.size,) + values.shape[1:], np.nan)
+    full[~near] = values
+    return full
+
+
+def _hessian_from_gradient(grad, x, args, method, order, step, ndim, jit, full_output,
+                           bounds):
     method, order = _check_method_order(method, order, GRADIENT_ORDERS, "hessian(grad=...)")
     points, batch_shape, pshape = as_points(x, ndim)
+    lo, hi = check_derivative_bounds(bounds, points, pshape)
+    bounded = bounds is not None and bool(np.isfinite(lo).any() or np.isfinite(hi).any())
     args = check_args(args)
     rstep = check_positive_steps(step, pshape, _default_step(method, order, 1))
     cplx = method == "complex"
@@ -353,10 +428,10 @@ def _hessian_from_gradient(grad, x, args, method, order, step, ndim, jit, full_o
     error = None
     if method == "richardson":
         levels = order // 2
-        ngev = 1 + npoints * n * 2 * levels
+        ngev = 1 + npoints * (n * 2 * levels + bounded)
         err = np.empty_like(out)
         _run(kernels.jacobian_richardson_batch, ngev * n, jit, func, points, pshape, rstep,
-             levels, args, out, err)
+             levels, lo, hi, args, out, err)
         error = err
     elif cplx:
         ngev = 1 + npoints * n
@@ -365,8 +440,9 @@ def _hessian_from_gradient(grad, x, args, method, order, step, ndim, jit, full_o
     else:
         st = cached_stencil(method, order)
         nonzero = int(np.count_nonzero(st[0]))
-        ngev = 1 + npoints * (n * nonzero + (nonzero < st.shape[1]))
-        _run(kernels.jacobian_batch, ngev * n, jit, func, points, pshape, rstep, st, args, out)
+        ngev = 1 + npoints * (n * nonzero + (nonzero < st.shape[1] or bounded))
+        _run(kernels.jacobian_batch, ngev * n, jit, func, points, pshape, rstep, st,
+             _one_sided(method, order), lo, hi, args, out)
     kernels.symmetrize_batch(out)
     if error is not None:
         kernels.symmetrize_batch(error)
@@ -388,6 +464,7 @@ def hessian(
     jit: bool = True,
     full_output: bool = False,
     grad: Callable | None = None,
+    bounds=None,
 ):
     r"""Dense Hessian of a scalar function by finite differences, exactly symmetric.
 
@@ -401,6 +478,11 @@ def hessian(
         error ``O(h^6)``, with error estimates (``3 n^2 + 3 n + 1`` evaluations).
     order : int, optional
         2 (default) or 4 for ``"central"``; 6 (default), 4 or 8 for ``"richardson"``.
+    bounds : array_like, optional
+        Box as for :func:`gradient`; no evaluation point leaves it. With ``grad``, the
+        gradient is differentiated with one-sided stencils next to a bound. Without it,
+        points whose Hessian stencil does not fit inside the box are not computed yet:
+        their entries are NaN with status ``NEAR_BOUND`` (one warning).
     grad : callable, optional
         User gradient ``grad(x, *args)`` returning an array of the point shape. The
         Hessian is then its finite-difference Jacobian (``method`` and ``order`` as for
@@ -439,15 +521,15 @@ def hessian(
     """
     if grad is not None:
         return _hessian_from_gradient(grad, x, args, method, order, step, ndim, jit,
-                                      full_output)
-    points, batch_shape, pshape, rstep, method, out, err, _, _, nfev = _hessian_kernel_call(
-        f, x, args, method, order, step, ndim, jit, want_taylor=False
+                                      full_output, bounds)
+    points, batch_shape, pshape, rstep, method, out, err, _, _, nfev, near = (
+        _hessian_kernel_call(f, x, args, method, order, step, ndim, jit, False, bounds)
     )
     shape = batch_shape + pshape + pshape
     value = out.reshape(shape)
     error = err.reshape(shape) if err.size else None
     return _finish(value, error, points, batch_shape, pshape, rstep, nfev, full_output,
-                   "hessian", method)
+                   "hessian", method, near=near)
 
 
 def taylor(
@@ -460,12 +542,13 @@ def taylor(
     step=None,
     ndim: int = 1,
     jit: bool = True,
+    bounds=None,
 ) -> TaylorModel:
     r"""Value, gradient and Hessian from one set of evaluations: a local quadratic model.
 
     Parameters
     ----------
-    f, x, args, step, ndim, jit
+    f, x, args, step, ndim, jit, bounds
         As for :func:`hessian`.
     order : {1, 2}, optional
         Order of the Taylor model. 2: value, gradient and Hessian from exactly the
@@ -496,17 +579,21 @@ def taylor(
     order = check_choice("order", order, (1, 2))
     if order == 1:
         points, batch_shape, pshape = as_points(x, ndim)
-        res = gradient(f, x, args=args, step=step, ndim=ndim, jit=jit, full_output=True)
+        res = gradient(f, x, args=args, step=step, ndim=ndim, jit=jit, full_output=True,
+                       bounds=bounds)
         fun = np.empty(points.shape[0])
         func = check_objective(f, pshape, check_args(args), jit=jit)
         _run_values(func, points, pshape, args, fun, jit)
         return TaylorModel(x=points.reshape(batch_shape + pshape).copy(),
                            fun=fun.reshape(batch_shape), grad=res.value, hess=None,
                            nfev=res.nfev + points.shape[0], order=1)
-    points, batch_shape, pshape, _, _, out, _, fout, gout, nfev = _hessian_kernel_call(
-        f, x, args, method, None, step, ndim, jit, want_taylor=True
+    points, batch_shape, pshape, _, _, out, _, fout, gout, nfev, near = _hessian_kernel_call(
+        f, x, args, method, None, step, ndim, jit, True, bounds
     )
-    _status(out, points.shape[0], "taylor")
+    if near is None:
+        _status(out, points.shape[0], "taylor")
+    else:
+        _status_near_bounds(out, near, "taylor")
     return TaylorModel(
         x=points.reshape(batch_shape + pshape).copy(),
         fun=fout.reshape(batch_shape),

@@ -55,8 +55,11 @@ def as_float_array(name: str, x, *, allow_empty: bool = False, finite: bool = Tr
     return arr
 
 
-def as_points(x, ndim: int):
+def as_points(x, ndim: int, *, finite: bool = True):
     """Split `x` into a flat (N, n) batch of points following the gufunc rule.
+
+    ``finite=False`` accepts NaN/inf coordinates (callers that mark such points per
+    entry instead of raising).
 
     Returns
     -------
@@ -67,7 +70,7 @@ def as_points(x, ndim: int):
     point_shape : tuple
         The trailing `ndim` axes of `x` that form one point.
     """
-    arr = as_float_array("x", x)
+    arr = as_float_array("x", x, finite=finite)
     if not (type(ndim) is int and ndim == 1):
         ndim = check_int("ndim", ndim, minimum=1)
     if ndim > arr.ndim:
@@ -337,6 +340,45 @@ def check_bounds(bounds):
         raise ValueError(
             f"`bounds` must have a finite width hi - lo; bounds[{i}] = "
             f"{tuple(arr[i].tolist())} overflows"
+        )
+    return lo, hi
+
+
+def check_derivative_bounds(bounds, points, point_shape):
+    """Return ``lo, hi`` (shape (n,)) for derivative calls; ``-inf``/``inf`` when None.
+
+    `bounds` has shape (n, 2) (n coordinates of the flattened point) or
+    ``point_shape + (2,)``; infinite bounds are allowed, ``lo < hi`` is required, and every
+    point of `points` (shape (N, n)) must lie inside the box.
+    """
+    n = points.shape[1]
+    if bounds is None:
+        key = ("unbounded", n)
+        cached = _DEFAULT_STEPS.get(key)
+        if cached is None:
+            cached = (np.full(n, -np.inf), np.full(n, np.inf))
+            _DEFAULT_STEPS[key] = cached
+        return cached
+    what = (f"`bounds` must have shape ({n}, 2) or {tuple(point_shape) + (2,)}, "
+            "rows (lo, hi) with lo < hi")
+    arr = as_float_array("bounds", bounds, allow_empty=True, finite=False)
+    if arr.shape == tuple(point_shape) + (2,):
+        arr = arr.reshape(n, 2)
+    if arr.shape != (n, 2):
+        raise ValueError(f"{what}; got shape {arr.shape}")
+    lo = np.ascontiguousarray(arr[:, 0])
+    hi = np.ascontiguousarray(arr[:, 1])
+    bad = np.flatnonzero(~(lo < hi))
+    if bad.size:
+        i = int(bad[0])
+        raise ValueError(f"{what}; got bounds[{i}] = {tuple(arr[i].tolist())}")
+    outside = ~((points >= lo) & (points <= hi))
+    if outside.any():
+        p, i = np.argwhere(outside)[0]
+        count = int(np.count_nonzero(outside.any(axis=1)))
+        raise ValueError(
+            f"`x` must lie inside `bounds`; {count} point(s) do not, e.g. coordinate {i} of "
+            f"point {p} is {points[p, i]!r}, outside [{lo[i]!r}, {hi[i]!r}]"
         )
     return lo, hi
 

@@ -270,8 +270,11 @@ def user_prange_gradients_and_hessians(X, rg, rh, st, G, H):
 
 @numba.njit(parallel=True)
 def user_prange_calls_batch_kernel(Xs, rg, st, out):
+    n = Xs.shape[2]
+    lo = np.full(n, -np.inf)
+    hi = np.full(n, np.inf)
     for b in prange(Xs.shape[0]):
-        kernels.gradient_batch(rosenbrock, Xs[b], (Xs.shape[2],), rg, st, (), out[b])
+        kernels.gradient_batch(rosenbrock, Xs[b], (n,), rg, st, st, lo, hi, (), out[b])
 
 
 @numba.njit

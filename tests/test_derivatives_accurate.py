@@ -273,8 +273,9 @@ def test_jit_false_same_answers_for_richardson(func, kw):
 
 @numba.njit
 def user_accurate_kernels(X, out_r, err_r, out_c):
-    kernels.gradient_richardson_batch(rosenbrock, X, (X.shape[1],), np.full(X.shape[1], 0.03),
-                                      3, (), out_r, err_r)
+    n = X.shape[1]
+    kernels.gradient_richardson_batch(rosenbrock, X, (n,), np.full(n, 0.03), 3,
+                                      np.full(n, -np.inf), np.full(n, np.inf), (), out_r, err_r)
     kernels.gradient_complex_batch(rosenbrock, X, (X.shape[1],), np.full(X.shape[1], 1e-20),
                                    (), out_c)
 
@@ -288,3 +289,84 @@ def test_accurate_kernels_from_user_njit():
     for p in range(2):
         assert rel_error(out_r[p], PROBLEMS[3].grad(X[p])) <= 1e-12
         assert rel_error(out_c[p], PROBLEMS[3].grad(X[p])) <= 1e-15
+
+
+# ------------------------------------------------------------------------------ bounds
+@numba.njit
+def nan_outside_unit_square(x):
+    if x[0] < 0.0 or x[0] > 1.0 or x[1] < 0.0 or x[1] > 1.0:
+        return np.nan  # an evaluation outside the box would poison the result
+    return np.exp(x[0]) * np.sin(x[1]) + x[0] ** 3
+
+
+def _square_grad(x):
+    return np.array([np.exp(x[0]) * np.sin(x[1]) + 3 * x[0] ** 2, np.exp(x[0]) * np.cos(x[1])])
+
+
+BOX = [(0.0, 1.0), (0.0, 1.0)]
+CORNERS = np.array([[0.0, 0.5], [1.0, 1.0], [1e-9, 1 - 1e-9], [0.5, 0.0], [0.5, 0.5]])
+
+
+@pytest.mark.parametrize(("method", "order", "tol"), [
+    ("central", 2, 1e-8), ("central", 4, 1e-10), ("central", 6, 1e-11),
+    ("forward", 1, 1e-6), ("forward", 2, 1e-8), ("backward", 2, 1e-8),
+    ("richardson", 6, 1e-8), ("complex", 2, 1e-14),
+])
+def test_bounds_keep_every_evaluation_inside_with_the_same_order(method, order, tol):
+    obj = analytic_box if method == "complex" else nan_outside_unit_square
+    res = fastopt.gradient(obj, CORNERS, method=method, order=order, bounds=BOX,
+                           full_output=True)
+    assert res.success  # a single evaluation outside the box would have given NaN
+    for p in range(len(CORNERS)):
+        assert rel_error(res.value[p], _square_grad(CORNERS[p])) <= tol
+
+
+@numba.njit
+def analytic_box(x):
+    return np.exp(x[0]) * np.sin(x[1]) + x[0] * x[0] * x[0]
+
+
+def test_bounds_jacobian_and_counts():
+    @numba.njit
+    def F(x):
+        return np.array([nan_outside_unit_square(x), x[0] * x[1]])
+
+    res = fastopt.jacobian(F, CORNERS, bounds=BOX, method="richardson", full_output=True)
+    assert res.success
+    assert res.nfev == 1 + len(CORNERS) * (2 * 6 + 1)  # probe + f(x) per point + 6 per coord
+    for p in range(len(CORNERS)):
+        x = CORNERS[p]
+        exact = np.array([_square_grad(x), [x[1], x[0]]])
+        assert rel_error(res.value[p], exact) <= 1e-8
+    plain = fastopt.gradient(nan_outside_unit_square, CORNERS, bounds=BOX, full_output=True)
+    assert plain.nfev == len(CORNERS) * (2 * 2 + 1)
+
+
+def test_hessian_with_bounds_marks_points_without_room():
+    X = np.array([[0.5, 0.5], [0.0, 0.5], [0.3, 0.7]])
+    with pytest.warns(fastopt.NonFiniteWarning, match="1 of 3 points the stencil does not fit"):
+        res = fastopt.hessian(nan_outside_unit_square, X, bounds=BOX, full_output=True)
+    assert list(res.status) == [fastopt.Status.SUCCESS, fastopt.Status.NEAR_BOUND,
+                                fastopt.Status.SUCCESS]
+    assert np.isnan(res.value[1]).all() and np.isfinite(res.value[[0, 2]]).all()
+    H = fastopt.hessian(analytic_box, X[[0, 2]])
+    np.testing.assert_array_equal(res.value[[0, 2]], H)
+    # with a user gradient, one-sided stencils do work next to a bound
+    Hg = fastopt.hessian(None, X, bounds=BOX, grad=lambda x: np.array(
+        [np.exp(x[0]) * np.sin(x[1]) + 3 * x[0] ** 2, np.exp(x[0]) * np.cos(x[1])]))
+    exact = np.array([[np.exp(0.0) * np.sin(0.5), np.exp(0.0) * np.cos(0.5)],
+                      [np.exp(0.0) * np.cos(0.5), -np.exp(0.0) * np.sin(0.5)]])
+    assert rel_error(Hg[1], exact) <= 1e-8
+
+
+@pytest.mark.parametrize(("bounds", "exc", "match"), [
+    ([(0.0, 1.0)], ValueError, r"`bounds` must have shape \(2, 2\)"),
+    ([(1.0, 0.0), (0.0, 1.0)], ValueError, "rows \\(lo, hi\\) with lo < hi"),
+    ([(0.0, 0.0), (0.0, 1.0)], ValueError, "rows \\(lo, hi\\) with lo < hi"),
+    ([(0.6, 1.0), (0.0, 1.0)], ValueError, "`x` must lie inside `bounds`"),
+    ("box", TypeError, "`bounds` must be a real"),
+])
+def test_bad_bounds(bounds, exc, match):
+    for func in (fastopt.gradient, fastopt.hessian):
+        with pytest.raises(exc, match=match):
+            func(analytic_box, [0.5, 0.5], bounds=bounds)

@@ -26,6 +26,7 @@ from .._jit import jit
 from ._complex import _gradient_complex_items, _jacobian_complex_items
 from ._richardson import _gradient_richardson_items, _jacobian_richardson_items
 from ._fd import (
+    _bounded,
     _gradient_items,
     _has_zero,
     _hessian_pair_items,
@@ -75,8 +76,8 @@ def values_batch(f, points, pshape, args, out):
 
 
 @jit(parallel=True)
-def gradient_batch(f, points, pshape, rstep, st, args, out):
-    """Gradients of many points in parallel.
+def gradient_batch(f, points, pshape, rstep, st, st1, lo, hi, args, out):
+    """Gradients of many points in parallel, optionally inside a box.
 
     Parameters
     ----------
@@ -90,6 +91,11 @@ def gradient_batch(f, points, pshape, rstep, st, args, out):
         Relative steps.
     st : ndarray, shape (2, K)
         Stencil from :func:`fastopt.kernels.stencil`.
+    st1 : ndarray, shape (2, K1)
+        One-sided stencil of the same order (offsets 0..p), used where `st` would leave
+        ``[lo, hi]`` (forward, else backward, else with a shrunk step).
+    lo, hi : ndarray, shape (n,)
+        Box; ``-inf``/``inf`` for none. No evaluation point leaves it.
     args : tuple
         Extra arguments of `f`.
     out : ndarray, shape (N, n)
@@ -104,7 +110,9 @@ def gradient_batch(f, points, pshape, rstep, st, args, out):
     ...     return np.sum(x ** 2)
     >>> out = np.empty((2, 2))
     >>> pts = np.array([[1.0, 2.0], [3.0, 4.0]])
-    >>> gradient_batch(f, pts, (2,), np.full(2, 1e-5), stencil("central", 2), (), out)
+    >>> st, st1 = stencil("central", 2), stencil("forward", 2)
+    >>> lo, hi = np.full(2, -np.inf), np.full(2, np.inf)
+    >>> gradient_batch(f, pts, (2,), np.full(2, 1e-5), st, st1, lo, hi, (), out)
     >>> np.round(out, 7)
     array([[2., 4.],
            [6., 8.]])
@@ -112,7 +120,7 @@ def gradient_batch(f, points, pshape, rstep, st, args, out):
     N, n = points.shape
     nc = num_chunks(N * n)
     aligned = N >= nc
-    need_f0 = _has_zero(st)
+    need_f0 = _has_zero(st) or _bounded(lo, hi)
     f0 = np.empty(N)
     if need_f0 and not aligned:
         _values_items(f, points, pshape, args, f0, 0, N)
@@ -121,15 +129,17 @@ def gradient_batch(f, points, pshape, rstep, st, args, out):
             plo, phi = chunk_bounds(N, nc, c)
             if need_f0:
                 _values_items(f, points, pshape, args, f0, plo, phi)
-            lo, hi = plo * n, phi * n
+            start, stop = plo * n, phi * n
         else:
-            lo, hi = chunk_bounds(N * n, nc, c)
-        _gradient_items(f, points, pshape, rstep, st, f0, args, out, lo, hi)
+            start, stop = chunk_bounds(N * n, nc, c)
+        _gradient_items(f, points, pshape, rstep, st, st1, lo, hi, f0, args, out, start, stop)
 
 
 @jit(parallel=True)
-def jacobian_batch(f, points, pshape, rstep, st, args, out):
+def jacobian_batch(f, points, pshape, rstep, st, st1, lo, hi, args, out):
     """Jacobians of many points in parallel; `out` has shape (N, m, n).
+
+    Arguments as for :func:`gradient_batch`.
 
     Examples
     --------
@@ -139,8 +149,10 @@ def jacobian_batch(f, points, pshape, rstep, st, args, out):
     ... def F(x):
     ...     return np.array([x[0] * x[1]])
     >>> out = np.empty((1, 1, 2))
-    >>> st = stencil("central", 2)
-    >>> jacobian_batch(F, np.array([[2.0, 3.0]]), (2,), np.full(2, 1e-5), st, (), out)
+    >>> st, st1 = stencil("central", 2), stencil("forward", 2)
+    >>> lo, hi = np.full(2, -np.inf), np.full(2, np.inf)
+    >>> jacobian_batch(F, np.array([[2.0, 3.0]]), (2,), np.full(2, 1e-5), st, st1, lo, hi,
+    ...                (), out)
     >>> np.round(out, 8)
     array([[[3., 2.]]])
     """
@@ -148,7 +160,7 @@ def jacobian_batch(f, points, pshape, rstep, st, args, out):
     m = out.shape[1]
     nc = num_chunks(N * n)
     aligned = N >= nc
-    need_f0 = _has_zero(st)
+    need_f0 = _has_zero(st) or _bounded(lo, hi)
     f0 = np.empty((N, m))
     if need_f0 and not aligned:
         _vector_values_items(f, points, pshape, args, f0, 0, N)
@@ -157,10 +169,10 @@ def jacobian_batch(f, points, pshape, rstep, st, args, out):
             plo, phi = chunk_bounds(N, nc, c)
             if need_f0:
                 _vector_values_items(f, points, pshape, args, f0, plo, phi)
-            lo, hi = plo * n, phi * n
+            start, stop = plo * n, phi * n
         else:
-            lo, hi = chunk_bounds(N * n, nc, c)
-        _jacobian_items(f, points, pshape, rstep, st, f0, args, out, lo, hi)
+            start, stop = chunk_bounds(N * n, nc, c)
+        _jacobian_items(f, points, pshape, rstep, st, st1, lo, hi, f0, args, out, start, stop)
 
 
 @jit(parallel=True)
@@ -224,12 +236,14 @@ def hessian_batch(f, points, pshape, rstep, order, levels, args, out, err, fout,
 
 
 @jit(parallel=True)
-def gradient_richardson_batch(f, points, pshape, rstep, levels, args, out, err):
+def gradient_richardson_batch(f, points, pshape, rstep, levels, lo, hi, args, out, err):
     """Richardson-extrapolated central gradients with error estimates, in parallel.
 
     ``levels`` central differences at ``h / 2^l`` (2 evaluations each per coordinate)
     are extrapolated to error ``O(h^(2 levels))``; `err` (shape (N, n)) receives the
-    error estimates. See :mod:`fastopt.kernels._richardson`.
+    error estimates. `lo`, `hi` (shape (n,), ``-inf``/``inf`` for none) bound every
+    evaluation point; near a bound one-sided stencils are used. See
+    :mod:`fastopt.kernels._richardson`.
 
     Examples
     --------
@@ -239,21 +253,37 @@ def gradient_richardson_batch(f, points, pshape, rstep, levels, args, out, err):
     ... def f(x):
     ...     return np.sin(x[0]) * x[1]
     >>> out = np.empty((1, 2)); err = np.empty((1, 2))
+    >>> lo, hi = np.full(2, -np.inf), np.full(2, np.inf)
     >>> gradient_richardson_batch(f, np.array([[0.5, 2.0]]), (2,), np.full(2, 0.03), 3,
-    ...                           (), out, err)
+    ...                           lo, hi, (), out, err)
     >>> bool(abs(out[0, 0] - 2.0 * np.cos(0.5)) < 1e-12)
     True
     """
     N, n = points.shape
     nc = num_chunks(N * n)
+    aligned = N >= nc
+    need_f0 = _bounded(lo, hi)
+    f0 = np.empty(N)
+    if need_f0 and not aligned:
+        _values_items(f, points, pshape, args, f0, 0, N)
     for c in prange(nc):
-        lo, hi = chunk_bounds(N * n, nc, c)
-        _gradient_richardson_items(f, points, pshape, rstep, levels, args, out, err, lo, hi)
+        if aligned:
+            plo, phi = chunk_bounds(N, nc, c)
+            if need_f0:
+                _values_items(f, points, pshape, args, f0, plo, phi)
+            start, stop = plo * n, phi * n
+        else:
+            start, stop = chunk_bounds(N * n, nc, c)
+        _gradient_richardson_items(
+            f, points, pshape, rstep, levels, lo, hi, f0, args, out, err, start, stop
+        )
 
 
 @jit(parallel=True)
-def jacobian_richardson_batch(f, points, pshape, rstep, levels, args, out, err):
+def jacobian_richardson_batch(f, points, pshape, rstep, levels, lo, hi, args, out, err):
     """Richardson-extrapolated central Jacobians; `out`, `err` have shape (N, m, n).
+
+    Arguments as for :func:`gradient_richardson_batch`.
 
     Examples
     --------
@@ -263,16 +293,31 @@ def jacobian_richardson_batch(f, points, pshape, rstep, levels, args, out, err):
     ... def F(x):
     ...     return np.array([np.exp(x[0]) * x[1]])
     >>> out = np.empty((1, 1, 2)); err = np.empty((1, 1, 2))
+    >>> lo, hi = np.full(2, -np.inf), np.full(2, np.inf)
     >>> jacobian_richardson_batch(F, np.array([[0.0, 3.0]]), (2,), np.full(2, 0.03), 3,
-    ...                           (), out, err)
+    ...                           lo, hi, (), out, err)
     >>> np.round(out, 10)
     array([[[3., 1.]]])
     """
     N, n = points.shape
+    m = out.shape[1]
     nc = num_chunks(N * n)
+    aligned = N >= nc
+    need_f0 = _bounded(lo, hi)
+    f0 = np.empty((N, m))
+    if need_f0 and not aligned:
+        _vector_values_items(f, points, pshape, args, f0, 0, N)
     for c in prange(nc):
-        lo, hi = chunk_bounds(N * n, nc, c)
-        _jacobian_richardson_items(f, points, pshape, rstep, levels, args, out, err, lo, hi)
+        if aligned:
+            plo, phi = chunk_bounds(N, nc, c)
+            if need_f0:
+                _vector_values_items(f, points, pshape, args, f0, plo, phi)
+            start, stop = plo * n, phi * n
+        else:
+            start, stop = chunk_bounds(N * n, nc, c)
+        _jacobian_richardson_items(
+            f, points, pshape, rstep, levels, lo, hi, f0, args, out, err, start, stop
+        )
 
 
 @jit(parallel=True)

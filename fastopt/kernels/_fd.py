@@ -54,6 +54,13 @@ _STENCILS = {
     ("forward", 2): ([0.0, 1.0, 2.0], [-3.0, 4.0, -1.0], 2.0),
     ("backward", 1): ([-1.0, 0.0], [-1.0, 1.0], 1.0),
     ("backward", 2): ([-2.0, -1.0, 0.0], [1.0, -4.0, 3.0], 2.0),
+    # one-sided stencils of higher order, used near bounds in place of central ones
+    ("forward", 4): ([0.0, 1.0, 2.0, 3.0, 4.0], [-25.0, 48.0, -36.0, 16.0, -3.0], 12.0),
+    ("forward", 6): (
+        [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+        [-147.0, 360.0, -450.0, 400.0, -225.0, 72.0, -10.0],
+        60.0,
+    ),
 }
 
 GRADIENT_ORDERS = {"central": (2, 4, 6), "forward": (1, 2), "backward": (1, 2)}
@@ -128,14 +135,53 @@ def _has_zero(st):
 
 
 @jit(inline=True)
+def _bounded(lo, hi):
+    """Whether any bound is finite (then one-sided stencils may need f(x))."""
+    for i in range(lo.size):
+        if lo[i] > -np.inf or hi[i] < np.inf:
+            return True
+    return False
+
+
+@jit(inline=True)
 def _load(w, points, p):
     for j in range(w.size):
         w[j] = points[p, j]
 
 
 @jit(inline=True)
-def _gradient_items(f, points, pshape, rstep, st, f0, args, out, start, stop):
-    """Items are (point p, coordinate i) pairs, flat index p * n + i."""
+def _fits(xi, st, h, lo, hi):
+    """Whether every point xi + c h of stencil `st` lies in [lo, hi]."""
+    return xi + st[0, 0] * h >= lo and xi + st[0, st.shape[1] - 1] * h <= hi
+
+
+@jit(inline=True)
+def _one_sided_step(xi, h, reach, lo, hi):
+    """Signed step for a one-sided stencil reaching `reach` steps: forward if it fits,
+    else backward, else shrunk to the larger room left in the box."""
+    if xi + reach * h <= hi:
+        return h
+    if xi - reach * h >= lo:
+        return -h
+    up = hi - xi
+    down = xi - lo
+    if up >= down:
+        return ((xi + up / reach) - xi)
+    return ((xi - down / reach) - xi)
+
+
+@jit(inline=True)
+def _clamp(v, lo, hi):
+    return min(max(v, lo), hi)
+
+
+@jit(inline=True)
+def _gradient_items(f, points, pshape, rstep, st, st1, lo, hi, f0, args, out, start, stop):
+    """Items are (point p, coordinate i) pairs, flat index p * n + i.
+
+    Where stencil `st` does not fit in ``[lo_i, hi_i]`` the one-sided stencil `st1`
+    (offsets 0..p, same order) is used with a signed step; it needs ``f0``.
+    """
     if start >= stop:
         return
     N, n = points.shape
@@ -149,7 +195,20 @@ def _gradient_items(f, points, pshape, rstep, st, f0, args, out, start, stop):
     for _ in range(start, stop):
         xi = w[i]
         h = step_size(xi, rstep[i])
-        if central2:
+        if not _fits(xi, st, h, lo[i], hi[i]):
+            K1 = st1.shape[1]
+            hs = _one_sided_step(xi, h, st1[0, K1 - 1], lo[i], hi[i])
+            acc = 0.0
+            for k in range(K1):
+                c = st1[0, k]
+                if c == 0.0:
+                    fk = f0[p]
+                else:
+                    w[i] = _clamp(xi + c * hs, lo[i], hi[i])
+                    fk = f(wp, *args)
+                acc += st1[1, k] * fk
+            val = acc / hs
+        elif central2:
             w[i] = xi + h
             fp = f(wp, *args)
             w[i] = xi - h
@@ -177,7 +236,7 @@ def _gradient_items(f, points, pshape, rstep, st, f0, args, out, start, stop):
 
 
 @jit(inline=True)
-def _jacobian_items(f, points, pshape, rstep, st, f0, args, out, start, stop):
+def _jacobian_items(f, points, pshape, rstep, st, st1, lo, hi, f0, args, out, start, stop):
     """Items as in `_gradient_items`; out has shape (N, m, n), f0 shape (N, m)."""
     if start >= stop:
         return
@@ -192,24 +251,29 @@ def _jacobian_items(f, points, pshape, rstep, st, f0, args, out, start, stop):
     for _ in range(start, stop):
         xi = w[i]
         h = step_size(xi, rstep[i])
+        use = st
+        hs = h
+        if not _fits(xi, st, h, lo[i], hi[i]):
+            use = st1
+            hs = _one_sided_step(xi, h, st1[0, st1.shape[1] - 1], lo[i], hi[i])
         acc[:] = 0.0
         ok = True
-        for k in range(st.shape[1]):
-            c = st[0, k]
+        for k in range(use.shape[1]):
+            c = use[0, k]
             if c == 0.0:
                 for r in range(m):
-                    acc[r] += st[1, k] * f0[p, r]
+                    acc[r] += use[1, k] * f0[p, r]
             else:
-                w[i] = xi + c * h
+                w[i] = _clamp(xi + c * hs, lo[i], hi[i])
                 fk = f(wp, *args).ravel()
                 if fk.size != m:
                     ok = False
                 else:
                     for r in range(m):
-                        acc[r] += st[1, k] * fk[r]
+                        acc[r] += use[1, k] * fk[r]
         w[i] = xi
         for r in range(m):
-            out[p, r, i] = acc[r] / h if ok else np.nan
+            out[p, r, i] = acc[r] / hs if ok else np.nan
         i += 1
         if i == n:
             i = 0
@@ -463,7 +527,9 @@ def gradient_point(f, x, rstep, st, args, out):
     f0 = np.empty(1)
     if _has_zero(st):
         _values_items(f, points, x.shape, args, f0, 0, 1)
-    _gradient_items(f, points, x.shape, rstep, st, f0, args, out.reshape(1, n), 0, n)
+    lo = np.full(n, -np.inf)
+    hi = np.full(n, np.inf)
+    _gradient_items(f, points, x.shape, rstep, st, st, lo, hi, f0, args, out.reshape(1, n), 0, n)
 
 
 @jit()
@@ -512,7 +578,11 @@ def jacobian_point(f, x, rstep, st, args, out):
     f0 = np.empty((1, m))
     if _has_zero(st):
         _vector_values_items(f, points, x.shape, args, f0, 0, 1)
-    _jacobian_items(f, points, x.shape, rstep, st, f0, args, out.reshape(1, m, n), 0, n)
+    lo = np.full(n, -np.inf)
+    hi = np.full(n, np.inf)
+    _jacobian_items(
+        f, points, x.shape, rstep, st, st, lo, hi, f0, args, out.reshape(1, m, n), 0, n
+    )
 
 
 @jit()
