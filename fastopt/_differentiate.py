@@ -103,35 +103,9 @@ def _abs_steps(points, rstep, method):
     return steps
 
 
-def _status_near_bounds(value, near, what):
-    """Status when some points were skipped for lack of room inside the bounds."""
-    finite = np.isfinite(value.reshape(near.size, -1)).all(axis=1)
-    status = np.where(finite, Status.SUCCESS, Status.NONFINITE).astype(np.int8)
-    status[near] = Status.NEAR_BOUND
-    nbad = int(np.count_nonzero(status == Status.NONFINITE))
-    if nbad:
-        warnings.warn(
-            f"{what}: the objective gave NaN/inf at {nbad} of {near.size} points; their "
-            "entries are NaN/inf, status NONFINITE",
-            NonFiniteWarning,
-            stacklevel=4,
-        )
-    warnings.warn(
-        f"{what}: at {int(np.count_nonzero(near))} of {near.size} points the stencil does "
-        "not fit inside `bounds` (Hessians next to a bound are not implemented yet); their "
-        "entries are NaN, status NEAR_BOUND",
-        NonFiniteWarning,
-        stacklevel=4,
-    )
-    return status
-
-
 def _finish(value, error, points, batch_shape, pshape, rstep, nfev, full_output, what,
-            method, ngev=0, near=None):
-    if near is None:
-        status = _status(value, points.shape[0], what)
-    else:
-        status = _status_near_bounds(value, near, what)
+            method, ngev=0):
+    status = _status(value, points.shape[0], what)
     if not full_output:
         return value
     if error is None:
@@ -156,6 +130,7 @@ def _run(kernel, work, jit, *arguments):
 
 
 _ARGS_POSITION = {
+    kernels.hessian_bounded_batch: 6,
     kernels.gradient_batch: 8,
     kernels.jacobian_batch: 8,
     kernels.gradient_richardson_batch: 7,
@@ -353,57 +328,72 @@ def jacobian(
 
 
 def _hessian_kernel_call(f, x, args, method, order, step, ndim, jit, want_taylor, bounds):
-    """Validate, run hessian_batch once; return everything taylor and hessian need.
+    """Validate, run the Hessian kernels; return everything taylor and hessian need.
 
-    With `bounds`, only the points whose whole stencil fits inside the box are computed;
-    the others (``near``) get NaN entries.
+    With `bounds`, points whose stencil fits inside the box go through
+    :func:`fastopt.kernels.hessian_batch`; the others through
+    :func:`fastopt.kernels.hessian_bounded_batch` (one-sided, order 2, no error estimate).
     """
     method, order = _check_method_order(method, order, HESSIAN_ORDERS, "hessian")
-    all_points, batch_shape, pshape = as_points(x, ndim)
-    lo, hi = check_derivative_bounds(bounds, all_points, pshape)
+    points, batch_shape, pshape = as_points(x, ndim)
+    lo, hi = check_derivative_bounds(bounds, points, pshape)
     args = check_args(args)
     rstep = check_positive_steps(step, pshape, _default_step(method, order, 2))
     func = check_objective(f, pshape, args, jit=jit, returns="scalar")
-    near = None
-    points = all_points
-    if bounds is not None:
-        reach = 2.0 if (method == "central" and order == 4) else 1.0
-        h = np.empty_like(all_points)
-        kernels.absolute_steps(all_points, rstep, h)
-        fits = ((all_points - reach * h >= lo) & (all_points + reach * h <= hi)).all(axis=1)
-        if not fits.all():
-            near = ~fits
-            points = np.ascontiguousarray(all_points[fits])
     npoints, n = points.shape
     levels = order // 2 if method == "richardson" else 1
     stencil_order = 2 if method == "richardson" else order
-    if stencil_order == 2:
-        per_point = 1 + levels * (n * n + n)
-    else:
-        per_point = 4 * n * n + 1
-    nfev = npoints * per_point
-    if not jit:
-        _probe(func, points, pshape, args, "scalar")
-        nfev += 1
+    per_point = 1 + levels * (n * n + n) if stencil_order == 2 else 4 * n * n + 1
     out = np.empty((npoints, n, n))
     err = np.empty_like(out) if method == "richardson" else _NO_ERR
     fout = np.empty(npoints) if want_taylor else _NO_F
     gout = np.empty((npoints, n)) if want_taylor else _NO_G
-    if npoints:
+    nfev = 0
+    if not jit:
+        _probe(func, points, pshape, args, "scalar")
+        nfev += 1
+    near = np.zeros(npoints, dtype=bool)
+    if bounds is not None:
+        reach = 2.0 if stencil_order == 4 else 1.0
+        h = np.empty_like(points)
+        kernels.absolute_steps(points, rstep, h)
+        near = ~((points - reach * h >= lo) & (points + reach * h <= hi)).all(axis=1)
+    fit = ~near
+    if fit.all():
+        nfev += npoints * per_point
         _run(kernels.hessian_batch, nfev * n, jit, func, points, pshape, rstep,
              stencil_order, levels, args, out, err, fout, gout)
-    if near is not None:
-        out, err, fout, gout = (_scatter(a, near) for a in (out, err, fout, gout))
-    return all_points, batch_shape, pshape, rstep, method, out, err, fout, gout, nfev, near
-
-
-def _scatter(values, near):
-    """Expand per-point results of the points that fit to all points, NaN elsewhere."""
-    if values.size == 0:
-        return values
-    full = np.full((near.size,) + values.shape[1:], np.nan)
-    full[~near] = values
-    return full
+        return points, batch_shape, pshape, rstep, method, out, err, fout, gout, nfev
+    if fit.any():
+        sub = np.ascontiguousarray(points[fit])
+        o = np.empty((sub.shape[0], n, n))
+        e = np.empty_like(o) if err.size else _NO_ERR
+        fo = np.empty(sub.shape[0]) if want_taylor else _NO_F
+        go = np.empty((sub.shape[0], n)) if want_taylor else _NO_G
+        nfev += sub.shape[0] * per_point
+        _run(kernels.hessian_batch, sub.shape[0] * per_point * n, jit, func, sub, pshape,
+             rstep, stencil_order, levels, args, o, e, fo, go)
+        out[fit] = o
+        if err.size:
+            err[fit] = e
+        if want_taylor:
+            fout[fit], gout[fit] = fo, go
+    edge = np.ascontiguousarray(points[near])
+    r2 = rstep if method == "central" and order == 2 else check_positive_steps(
+        step, pshape, kernels.default_relative_step(2, 2))
+    o = np.empty((edge.shape[0], n, n))
+    fo = np.empty(edge.shape[0])
+    go = np.empty((edge.shape[0], n))
+    nev = np.zeros(edge.shape[0], dtype=np.int64)
+    _run(kernels.hessian_bounded_batch, edge.shape[0] * (n * n + 2 * n) * n, jit, func, edge,
+         pshape, r2, lo, hi, args, o, fo, go, nev)
+    nfev += int(nev.sum())
+    out[near] = o
+    if err.size:
+        err[near] = np.nan
+    if want_taylor:
+        fout[near], gout[near] = fo, go
+    return points, batch_shape, pshape, rstep, method, out, err, fout, gout, nfev
 
 
 def _hessian_from_gradient(grad, x, args, method, order, step, ndim, jit, full_output,
@@ -479,10 +469,11 @@ def hessian(
     order : int, optional
         2 (default) or 4 for ``"central"``; 6 (default), 4 or 8 for ``"richardson"``.
     bounds : array_like, optional
-        Box as for :func:`gradient`; no evaluation point leaves it. With ``grad``, the
-        gradient is differentiated with one-sided stencils next to a bound. Without it,
-        points whose Hessian stencil does not fit inside the box are not computed yet:
-        their entries are NaN with status ``NEAR_BOUND`` (one warning).
+        Box as for :func:`gradient`; no evaluation point leaves it. At points where the
+        stencil does not fit, one-sided order-2 stencils are used
+        (:mod:`fastopt.kernels._bounded`; for ``order=4`` and ``"richardson"`` those
+        points get order 2 and a NaN error estimate). With ``grad``, the gradient is
+        differentiated with one-sided stencils of the requested order.
     grad : callable, optional
         User gradient ``grad(x, *args)`` returning an array of the point shape. The
         Hessian is then its finite-difference Jacobian (``method`` and ``order`` as for
@@ -522,14 +513,14 @@ def hessian(
     if grad is not None:
         return _hessian_from_gradient(grad, x, args, method, order, step, ndim, jit,
                                       full_output, bounds)
-    points, batch_shape, pshape, rstep, method, out, err, _, _, nfev, near = (
-        _hessian_kernel_call(f, x, args, method, order, step, ndim, jit, False, bounds)
+    points, batch_shape, pshape, rstep, method, out, err, _, _, nfev = _hessian_kernel_call(
+        f, x, args, method, order, step, ndim, jit, False, bounds
     )
     shape = batch_shape + pshape + pshape
     value = out.reshape(shape)
     error = err.reshape(shape) if err.size else None
     return _finish(value, error, points, batch_shape, pshape, rstep, nfev, full_output,
-                   "hessian", method, near=near)
+                   "hessian", method)
 
 
 def taylor(
@@ -587,13 +578,10 @@ def taylor(
         return TaylorModel(x=points.reshape(batch_shape + pshape).copy(),
                            fun=fun.reshape(batch_shape), grad=res.value, hess=None,
                            nfev=res.nfev + points.shape[0], order=1)
-    points, batch_shape, pshape, _, _, out, _, fout, gout, nfev, near = _hessian_kernel_call(
+    points, batch_shape, pshape, _, _, out, _, fout, gout, nfev = _hessian_kernel_call(
         f, x, args, method, None, step, ndim, jit, True, bounds
     )
-    if near is None:
-        _status(out, points.shape[0], "taylor")
-    else:
-        _status_near_bounds(out, near, "taylor")
+    _status(out, points.shape[0], "taylor")
     return TaylorModel(
         x=points.reshape(batch_shape + pshape).copy(),
         fun=fout.reshape(batch_shape),

@@ -32,16 +32,12 @@ class Status(IntEnum):
         An iterative method stopped at its iteration limit.
     INTERRUPTED
         The computation was interrupted (Ctrl-C); partial results are kept.
-    NEAR_BOUND
-        The Hessian stencil does not fit inside ``bounds`` at this point; its entries are
-        NaN (one-sided Hessian stencils are not implemented yet).
     """
 
     SUCCESS = 0
     NONFINITE = 1
     MAXITER = 2
     INTERRUPTED = 3
-    NEAR_BOUND = 4
 
 
 class PointType(IntEnum):

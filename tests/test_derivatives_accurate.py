@@ -342,21 +342,42 @@ def test_bounds_jacobian_and_counts():
     assert plain.nfev == len(CORNERS) * (2 * 2 + 1)
 
 
-def test_hessian_with_bounds_marks_points_without_room():
-    X = np.array([[0.5, 0.5], [0.0, 0.5], [0.3, 0.7]])
-    with pytest.warns(fastopt.NonFiniteWarning, match="1 of 3 points the stencil does not fit"):
-        res = fastopt.hessian(nan_outside_unit_square, X, bounds=BOX, full_output=True)
-    assert list(res.status) == [fastopt.Status.SUCCESS, fastopt.Status.NEAR_BOUND,
-                                fastopt.Status.SUCCESS]
-    assert np.isnan(res.value[1]).all() and np.isfinite(res.value[[0, 2]]).all()
-    H = fastopt.hessian(analytic_box, X[[0, 2]])
-    np.testing.assert_array_equal(res.value[[0, 2]], H)
-    # with a user gradient, one-sided stencils do work next to a bound
-    Hg = fastopt.hessian(None, X, bounds=BOX, grad=lambda x: np.array(
-        [np.exp(x[0]) * np.sin(x[1]) + 3 * x[0] ** 2, np.exp(x[0]) * np.cos(x[1])]))
-    exact = np.array([[np.exp(0.0) * np.sin(0.5), np.exp(0.0) * np.cos(0.5)],
-                      [np.exp(0.0) * np.cos(0.5), -np.exp(0.0) * np.sin(0.5)]])
-    assert rel_error(Hg[1], exact) <= 1e-8
+def _square_hess(x):
+    e, a, b = np.exp(x[0]), x[1], x[0]
+    return np.array([[e * np.sin(a) + 6 * b, e * np.cos(a)], [e * np.cos(a), -e * np.sin(a)]])
+
+
+@pytest.mark.parametrize("method", ["central", "richardson"])
+def test_hessian_and_taylor_with_bounds_stay_inside(method):
+    res = fastopt.hessian(nan_outside_unit_square, CORNERS, bounds=BOX, method=method,
+                          full_output=True)
+    assert res.success  # one evaluation outside the box would have given NaN
+    for p in range(len(CORNERS)):
+        assert rel_error(res.value[p], _square_hess(CORNERS[p])) <= 1e-5
+        assert np.array_equal(res.value[p], res.value[p].T)
+    interior = fastopt.hessian(analytic_box, CORNERS[-1:], method=method)
+    np.testing.assert_array_equal(res.value[-1:], interior)  # the interior point: as usual
+    model = fastopt.taylor(nan_outside_unit_square, CORNERS, bounds=BOX)
+    for p in range(len(CORNERS)):
+        assert rel_error(model.grad[p], _square_grad(CORNERS[p])) <= 1e-6
+
+
+def test_hessian_bounds_nfev_counts_every_call():
+    calls = [0]
+
+    def f(x):
+        calls[0] += 1
+        assert 0.0 <= x[0] <= 1.0 and 0.0 <= x[1] <= 1.0
+        return float(np.exp(x[0]) * np.sin(x[1]) + x[0] ** 3)
+
+    res = fastopt.hessian(f, CORNERS, bounds=BOX, jit=False, full_output=True)
+    assert res.nfev == calls[0]
+    # with a user gradient, one-sided stencils of the requested order next to a bound
+    Hg = fastopt.hessian(None, CORNERS, bounds=BOX, grad=lambda x: np.array(
+        [np.exp(x[0]) * np.sin(x[1]) + 3 * x[0] ** 2, np.exp(x[0]) * np.cos(x[1])]),
+        jit=False)
+    for p in range(len(CORNERS)):
+        assert rel_error(Hg[p], _square_hess(CORNERS[p])) <= 1e-8
 
 
 @pytest.mark.parametrize(("bounds", "exc", "match"), [
