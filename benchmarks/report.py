@@ -41,8 +41,12 @@ def main(path: str) -> None:
     with open(path) as fh:
         data = json.load(fh)
     groups = defaultdict(dict)
+    extra = {}
     for bench in data["benchmarks"]:
-        groups[bench["group"] or bench["name"]][_lib(bench)] = bench["stats"]["median"]
+        group = bench["group"] or bench["name"]
+        groups[group][_lib(bench)] = bench["stats"]["median"]
+        if bench.get("extra_info"):
+            extra[(group, _lib(bench))] = bench["extra_info"]
     info = data.get("machine_info", {})
     cpu = info.get("cpu", {}).get("brand_raw", platform.processor() or "unknown CPU")
     print(f"Measured {data.get('datetime', '')[:19]} UTC on {cpu}, {os.cpu_count()} cores, "
@@ -53,12 +57,20 @@ def main(path: str) -> None:
     for group in sorted(groups):
         rows = groups[group]
         ref = rows.get("fastopt")
+        if ref is None:  # groups comparing several fastopt methods: the first one
+            ref = next((rows[k] for k in sorted(rows) if k.startswith("fastopt")), None)
+        keys = sorted({k for (g, _), info in extra.items() if g == group for k in info})
         print(f"### {group}\n")
-        print("| library | median | ratio |")
-        print("|---|---:|---:|")
+        print("| library | median | ratio |" + "".join(f" {k} |" for k in keys))
+        print("|---|---:|---:|" + "---:|" * len(keys))
         for lib, med in sorted(rows.items(), key=lambda kv: kv[1]):
             ratio = f"{med / ref:.3g}x" if ref else "n/a"
-            print(f"| {lib} | {_fmt(med)} | {ratio} |")
+            info = extra.get((group, lib), {})
+            cells = "".join(
+                f" {info[k]:.2g} |" if isinstance(info.get(k), float) else f" {info.get(k, '')} |"
+                for k in keys
+            )
+            print(f"| {lib} | {_fmt(med)} | {ratio} |{cells}")
         print()
 
 
