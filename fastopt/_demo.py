@@ -90,7 +90,8 @@ def run(out) -> None:
     g_n, H_n = _neuron_exact(W, xin, yt)
     rows += _derivative_rows("logistic neuron ||y - sigma(W x)||^2, W 3x4", _neuron, W,
                              (xin, yt), g_n, H_n, 2)
-    header = f"   {'method':<20}{'rel. error':>12}{'nfev':>7}{'time [us]':>11}{'compile [s]':>13}\n"
+    header = (f"   {'method':<20}{'rel. error':>12}{'nfev':>7}{'time [us]':>11}"
+              f"{'compile [s]':>13}\n")
     current = None
     for name, label, err, nfev, us, comp in rows:
         if name != current:

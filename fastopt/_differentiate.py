@@ -142,8 +142,11 @@ _ARGS_POSITION = {
 
 
 def _one_sided(method, order):
-    """The one-sided stencil of the same order (forward form, offsets 0..order), used near
-    bounds with a signed step: a negative step makes it the backward stencil."""
+    """Return the one-sided stencil of the same order, used near bounds.
+
+    Forward form (offsets 0..order) used with a signed step: a negative step makes it the
+    backward stencil.
+    """
     return cached_stencil("forward", order)
 
 

@@ -24,7 +24,6 @@ from numba import prange
 
 from .._jit import jit
 from ._complex import _gradient_complex_items, _jacobian_complex_items
-from ._richardson import _gradient_richardson_items, _jacobian_richardson_items
 from ._fd import (
     _bounded,
     _gradient_items,
@@ -35,13 +34,14 @@ from ._fd import (
     _values_items,
     _vector_values_items,
 )
+from ._richardson import _gradient_richardson_items, _jacobian_richardson_items
 
 CHUNKS_PER_THREAD = 8
 
 
 @jit(inline=True)
 def num_chunks(total):
-    """Number of chunks for `total` items: a few per thread, never more than items."""
+    """Return the number of chunks for `total` items: a few per thread, at most `total`."""
     nc = CHUNKS_PER_THREAD * numba.get_num_threads()
     return max(1, min(total, nc))
 

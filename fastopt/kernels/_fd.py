@@ -157,8 +157,10 @@ def _fits(xi, st, h, lo, hi):
 
 @jit(inline=True)
 def _one_sided_step(xi, h, reach, lo, hi):
-    """Signed step for a one-sided stencil reaching `reach` steps: forward if it fits,
-    else backward, else shrunk to the larger room left in the box."""
+    """Return the signed step of a one-sided stencil reaching `reach` steps.
+
+    Forward if it fits, else backward, else shrunk to the larger room left in the box.
+    """
     if xi + reach * h <= hi:
         return h
     if xi - reach * h >= lo:

@@ -38,8 +38,8 @@ def _neville(T, L, dp):
     for k in range(1, L):
         fac = 2.0 ** (2 + (k - 1) * dp)
         prev = T[L - 1]
-        for l in range(L - 1, k - 1, -1):
-            T[l] = (fac * T[l] - T[l - 1]) / (fac - 1.0)
+        for lev in range(L - 1, k - 1, -1):
+            T[lev] = (fac * T[lev] - T[lev - 1]) / (fac - 1.0)
     return T[L - 1], abs(T[L - 1] - prev)
 
 
