@@ -23,6 +23,8 @@ bench: $(STAMP)
 	$(PY) -m pytest benchmarks -q --benchmark-only --benchmark-columns=min,median,rounds \
 		--benchmark-sort=name --benchmark-json=benchmarks/results.json
 	$(PY) benchmarks/report.py benchmarks/results.json > docs/benchmarks-latest.md
+	printf '\n### Cold start (compile per new objective)\n\n' >> docs/benchmarks-latest.md
+	$(PY) benchmarks/cold_start.py >> docs/benchmarks-latest.md
 	@echo "wrote docs/benchmarks-latest.md"
 
 lint: $(STAMP)

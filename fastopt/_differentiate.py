@@ -275,7 +275,8 @@ def gradient(
     array([8., 3.])
     >>> fastopt.gradient(f, np.zeros((5, 2))).shape  # a batch of 5 points
     (5, 2)
-    >>> res = fastopt.gradient(np.sin, [0.5], method="richardson", full_output=True)
+    >>> res = fastopt.gradient(lambda x: np.sin(x[0]), [0.5], method="richardson",
+    ...                        full_output=True)
     >>> bool(abs(res.value[0] - np.cos(0.5)) < 1e-12), bool(res.error[0] < 1e-8)
     (True, True)
     """

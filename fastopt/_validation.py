@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import numbers
 import operator
+import types
 import weakref
 from collections.abc import Callable, Sequence
 
@@ -151,11 +152,12 @@ def check_positive_steps(step, point_shape: tuple, default: float):
 
 
 _COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_WRAPPED: dict = {}  # (id(callable), nargs) -> dispatcher, for non-function callables
 _CHECKED: dict = {}  # objectives already compiled and checked, by a cheap type key
 
 
 def _cheap_type_key(a):
-    """A hashable stand-in for numba.typeof(a), cheap for arrays and scalars."""
+    """Return a hashable stand-in for numba.typeof(a), cheap for arrays and scalars."""
     if isinstance(a, np.ndarray):
         fl = a.flags
         return (a.dtype.str, a.ndim, fl.c_contiguous, fl.f_contiguous, fl.writeable, fl.aligned)
@@ -174,17 +176,36 @@ def _numba_reason(exc: Exception) -> str:
     return text if len(text) < 600 else text[:600] + " ..."
 
 
-def _jitted(f):
+def _arity_wrapper(f, nargs):
+    """A plain function ``(x, a0, ..., a_{nargs-1}) -> f(x, a0, ...)`` for numba."""
+    names = ", ".join(f"a{k}" for k in range(nargs))
+    sep = ", " if nargs else ""
+    namespace = {"f": f}
+    exec(f"def call(x{sep}{names}):\n    return f(x{sep}{names})\n", namespace)  # noqa: S102
+    return namespace["call"]
+
+
+def _jitted(f, nargs):
+    """Return a numba dispatcher for `f`: itself, or compiled once and cached.
+
+    Callables that are not Python functions (numpy ufuncs, callable objects) are wrapped
+    in a function of the right arity that numba can compile if it can call them.
+    """
     if isinstance(f, CPUDispatcher):
         return f
+    key = f if isinstance(f, types.FunctionType) else (id(f), nargs)
     try:
-        cached = _COMPILED.get(f)
+        cached = _COMPILED.get(f) if key is f else _WRAPPED.get(key)
     except TypeError:  # not weak-referenceable
         cached = None
     if cached is None:
-        cached = numba.njit(error_model="numpy")(f)
+        target = f if key is f else _arity_wrapper(f, nargs)
+        cached = numba.njit(error_model="numpy")(target)
         try:
-            _COMPILED[f] = cached
+            if key is f:
+                _COMPILED[f] = cached
+            else:
+                _WRAPPED[key] = cached
         except TypeError:
             pass
     return cached
@@ -214,7 +235,13 @@ def check_objective(
         raise TypeError(f"`{name}` must be callable as {name}(x, *args); got {type(f).__name__}")
     if not jit:
         return f
-    jf = _jitted(f)
+    try:
+        jf = _jitted(f, len(args))
+    except Exception as exc:  # numba refuses the object itself
+        raise TypeError(
+            f"numba cannot compile `{name}` ({type(f).__name__}): {_numba_reason(exc)}. "
+            "Pass a Python function or a numba function, or jit=False."
+        ) from None
     key = (jf, len(point_shape), returns, complex_input,
            tuple(_cheap_type_key(a) for a in args))
     if key in _CHECKED:
@@ -344,12 +371,13 @@ def check_bounds(bounds):
     return lo, hi
 
 
-def check_derivative_bounds(bounds, points, point_shape):
+def check_derivative_bounds(bounds, points, point_shape, *, name: str = "x"):
     """Return ``lo, hi`` (shape (n,)) for derivative calls; ``-inf``/``inf`` when None.
 
     `bounds` has shape (n, 2) (n coordinates of the flattened point) or
     ``point_shape + (2,)``; infinite bounds are allowed, ``lo < hi`` is required, and every
-    point of `points` (shape (N, n)) must lie inside the box.
+    point of `points` (shape (N, n)) must lie inside the box. `name` is the argument the
+    points came from, for error messages.
     """
     n = points.shape[1]
     if bounds is None:
@@ -377,7 +405,7 @@ def check_derivative_bounds(bounds, points, point_shape):
         p, i = np.argwhere(outside)[0]
         count = int(np.count_nonzero(outside.any(axis=1)))
         raise ValueError(
-            f"`x` must lie inside `bounds`; {count} point(s) do not, e.g. coordinate {i} of "
+            f"`{name}` must lie inside `bounds`; {count} point(s) do not, e.g. coordinate {i} of "
             f"point {p} is {points[p, i]!r}, outside [{lo[i]!r}, {hi[i]!r}]"
         )
     return lo, hi

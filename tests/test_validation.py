@@ -145,3 +145,21 @@ def test_args_numba_cannot_type():
 def test_full_output_is_a_flag(full):
     out = fastopt.gradient(sphere, [1.0, 2.0], full_output=full)
     assert isinstance(out, fastopt.DerivativeResult) == full
+
+
+class _CallableObject:
+    def __call__(self, x):
+        return float(x[0] ** 2)
+
+
+def test_non_function_callables():
+    # a numpy function numba can call is wrapped and compiled
+    np.testing.assert_allclose(fastopt.gradient(np.sum, [0.5, 1.0]), [1.0, 1.0], atol=1e-9)
+    # a ufunc returns an array for an array point: the usual clear message
+    with pytest.raises(TypeError, match="`f` must return a real scalar"):
+        fastopt.gradient(np.sin, [0.5])
+    # an object numba cannot call: a TypeError naming the fix; jit=False works
+    with pytest.raises(TypeError, match="numba could not compile .* jit=False"):
+        fastopt.gradient(_CallableObject(), [0.5])
+    np.testing.assert_allclose(fastopt.gradient(_CallableObject(), [0.5], jit=False), [1.0],
+                               atol=1e-8)
