@@ -4,11 +4,21 @@ The public API is re-exported here; the njit-callable kernels live in
 :mod:`fastopt.kernels`. Importing fastopt compiles nothing.
 """
 
+from ._check import check_grad, check_hessian
 from ._differentiate import gradient, hessian, jacobian, taylor
+from ._directional import (
+    directional_curvature,
+    directional_derivative,
+    hvp,
+    second_directional_derivative,
+)
 from ._grid import grid_search
 from ._result import (
     DerivativeResult,
+    DirectionalResult,
+    GradientCheck,
     GridResult,
+    HessianCheck,
     NonFiniteWarning,
     PointType,
     Status,
@@ -19,15 +29,24 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DerivativeResult",
+    "DirectionalResult",
+    "GradientCheck",
+    "HessianCheck",
     "GridResult",
     "NonFiniteWarning",
     "PointType",
     "Status",
     "TaylorModel",
     "__version__",
+    "check_grad",
+    "check_hessian",
+    "directional_curvature",
+    "directional_derivative",
     "gradient",
     "grid_search",
     "hessian",
+    "hvp",
     "jacobian",
+    "second_directional_derivative",
     "taylor",
 ]

@@ -471,7 +471,13 @@ def check_derivative_function(
         )
     if not jit:
         return func
-    jf = _jitted(func)
+    try:
+        jf = _jitted(func, len(args))
+    except Exception as exc:  # numba refuses the object itself
+        raise TypeError(
+            f"numba cannot compile `{name}` ({type(func).__name__}): {_numba_reason(exc)}. "
+            "Pass a Python function or a numba function, or jit=False."
+        ) from None
     key = (jf, len(point_shape), ("derivative", len(out_shape)),
            tuple(_cheap_type_key(a) for a in args))
     if key in _CHECKED:
