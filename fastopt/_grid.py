@@ -50,7 +50,7 @@ _FIRST_BLOCK = 4096
 _BLOCK_SECONDS = 0.25
 #: A block is at most this many times larger than the previous one (the speed of the
 #: objective may vary over the box).
-_BLOCK_GROWTH = 256
+_BLOCK_GROWTH = 1024
 #: ``progress=None`` shows a bar when the scan is expected to take longer than this.
 _AUTO_PROGRESS_SECONDS = 2.0
 

@@ -449,7 +449,7 @@ def test_interrupt_returns_best_so_far(sigint, k):
 
 
 def test_interrupt_at_a_later_block():
-    num = (300, 300, 300)  # the second block is at most 256 * 4096 points: not the rest
+    num = (300, 300, 300)  # the second block is at most 1024 * 4096 points: not the rest
     stop = Stop(at=2)
     res = fastopt.grid_search(plateaus, [(-1.0, 1.0)] * 3, num=num, progress=stop, k=4)
     assert res.status == Status.INTERRUPTED and res.nfev == stop.calls[1][0] < 300**3

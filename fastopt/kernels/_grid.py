@@ -66,7 +66,7 @@ from ._batch import num_chunks
 # --------------------------------------------------------------------------- decoding
 
 
-@jit(inline=True)
+@jit(cache=True)
 def _fill_steps(lo, hi, num, step):
     for d in range(lo.shape[0]):
         step[d] = (hi[d] - lo[d]) / (num[d] - 1) if num[d] > 1 else 0.0
@@ -86,7 +86,7 @@ def _coord(lo_d, hi_d, num_d, step_d, j):
     return j * step_d + lo_d
 
 
-@jit(inline=True)
+@jit(cache=True)
 def _decode(lo, hi, num, step, index, j, x):
     r = index
     for d in range(lo.shape[0] - 1, -1, -1):
@@ -234,7 +234,7 @@ def merge_argmin(value_a, index_a, value_b, index_b):
     return value_a, index_a
 
 
-@jit(inline=True)
+@jit(cache=True)
 def _sift_down(hv, hix, c, size, v, i):
     """Place candidate (v, i) at slot c of the max-heap (worst at the root) hv[:size]."""
     while True:
@@ -255,7 +255,7 @@ def _sift_down(hv, hix, c, size, v, i):
     hix[c] = i
 
 
-@jit(inline=True)
+@jit(cache=True)
 def _heap_offer(hv, hix, count, v, i):
     """Offer candidate (v, i) to the bounded max-heap hv[:count]; return the new count."""
     k = hv.shape[0]
@@ -277,7 +277,7 @@ def _heap_offer(hv, hix, count, v, i):
     return count
 
 
-@jit(inline=True)
+@jit(cache=True)
 def _heap_finish(hv, hix, count):
     """Sort the heap hv[:count] best first (heapsort) and pad with (inf, -1)."""
     for end in range(count - 1, 0, -1):
@@ -339,8 +339,10 @@ def merge_topk(values_a, indices_a, values_b, indices_b, out_values, out_indices
 # The objective is called as ``f(*xargs)`` with ``xargs = (x,) + args`` built once per
 # scan: ``f(x, *args)`` would build that tuple, and increment and decrement the
 # reference count of ``x`` (atomically), at every call (measured ~30% on a cheap
-# objective, numba 0.68). Inside the loops, helpers take scalars, not arrays, for the
-# same reason.
+# objective, numba 0.68). For the same reason the helper called per point (`_coord`)
+# takes scalars, and the row carry is inlined. Helpers without the objective that run
+# once per chunk, or only when a candidate enters the top k (the heap), are separate
+# cached functions: inlining them into every objective's kernel doubled its compile time.
 
 
 @jit(inline=True)
