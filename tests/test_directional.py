@@ -343,11 +343,13 @@ def test_directional_derivative_is_linear_in_v_for_quadratics(problem, a, b):
 
 @settings(max_examples=60, deadline=None)
 @given(least_squares_problems())
+@example((np.array([[1.0]]), np.array([0.0]), np.array([0.0]), np.array([2.2e-313]),
+          np.array([1.0])))  # subnormal v: t = h / ||v|| overflows, the result does not
 def test_hvp_of_a_quadratic_is_Qv_to_roundoff(problem):
     A, y, x, v, u = problem
     Q = 2.0 * A.T @ A
     res = fastopt.hvp(least_squares, x, v, args=(A, y), full_output=True)
-    hv = np.max(np.abs(v)) * res.step  # absolute displacement along v
+    hv = REL2 * max(1.0, np.max(np.abs(x[v != 0])))  # absolute displacement along v
     hmin = min(np.min(res.cross_step), hv)
     bound = 64 * EPS * _fmax(A, y, x, 2 * hmin + hv) / (hmin * hv) * np.max(np.abs(v))
     assert np.max(np.abs(res.value - Q @ v)) <= bound

@@ -92,7 +92,8 @@ def directional_step(x, v, rel):
     """Return the step ``t`` along `v`: the points used are ``x +- t v``.
 
     ``t = rel * max(1, max{|x_j| : v_j != 0}) / ||v||_inf`` (see the module docstring);
-    ``inf`` for a zero direction.
+    ``inf`` for a zero direction, or for one so tiny (``||v||_inf < ~1e-300``) that ``t``
+    overflows. The kernels never form ``t``: they move by ``h * v / ||v||_inf``.
 
     Parameters
     ----------
