@@ -177,7 +177,7 @@ def _numba_reason(exc: Exception) -> str:
 
 
 def _arity_wrapper(f, nargs):
-    """A plain function ``(x, a0, ..., a_{nargs-1}) -> f(x, a0, ...)`` for numba."""
+    """Return a plain function ``(x, a0, ..., a_{nargs-1}) -> f(x, a0, ...)`` for numba."""
     names = ", ".join(f"a{k}" for k in range(nargs))
     sep = ", " if nargs else ""
     namespace = {"f": f}
