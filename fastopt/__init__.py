@@ -12,6 +12,7 @@ from ._directional import (
     hvp,
     second_directional_derivative,
 )
+from ._distributed import warm_up_workers
 from ._grid import grid_search
 from ._result import (
     DerivativeResult,
@@ -49,4 +50,5 @@ __all__ = [
     "jacobian",
     "second_directional_derivative",
     "taylor",
+    "warm_up_workers",
 ]
