@@ -5,6 +5,7 @@ The public API is re-exported here; the njit-callable kernels live in
 """
 
 from ._check import check_grad, check_hessian
+from ._critical import classify_hessians, classify_points, find_critical_points
 from ._differentiate import gradient, hessian, jacobian, taylor
 from ._directional import (
     directional_curvature,
@@ -15,12 +16,15 @@ from ._directional import (
 from ._distributed import warm_up_workers
 from ._grid import grid_search
 from ._result import (
+    CriticalPoints,
     DerivativeResult,
     DirectionalResult,
     GradientCheck,
     GridResult,
     HessianCheck,
+    HessianClassification,
     NonFiniteWarning,
+    PointClassification,
     PointType,
     Status,
     TaylorModel,
@@ -29,20 +33,26 @@ from ._result import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "CriticalPoints",
     "DerivativeResult",
     "DirectionalResult",
     "GradientCheck",
     "HessianCheck",
+    "HessianClassification",
     "GridResult",
     "NonFiniteWarning",
+    "PointClassification",
     "PointType",
     "Status",
     "TaylorModel",
     "__version__",
     "check_grad",
     "check_hessian",
+    "classify_hessians",
+    "classify_points",
     "directional_curvature",
     "directional_derivative",
+    "find_critical_points",
     "gradient",
     "grid_search",
     "hessian",

@@ -555,5 +555,5 @@ class CriticalPoints:
     nfev: int
 
     def __len__(self) -> int:
-        """Number of critical points found."""
+        """Return the number of critical points found."""
         return int(self.fun.shape[0])

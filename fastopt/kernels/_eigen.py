@@ -1,0 +1,1047 @@
+"""Small symmetric eigenvalue and inertia solvers, and the second-order test of a matrix.
+
+Every kernel works on the *symmetric part* ``(A + A^T) / 2`` of its input, copied into a
+caller-provided work buffer of shape ``(2 n + 2, n)`` (``A`` is never modified). Entries
+are rescaled by the largest one only when that is outside ``[1e-100, 1e100]``, so that
+no square overflows or underflows.
+
+Eigenvalues (all backward stable: the computed eigenvalues are exact for a matrix within
+``c n eps ||A||`` of ``A``, so they match LAPACK to a small multiple of ``eps ||A||``,
+including (nearly) repeated eigenvalues and zero matrices):
+
+=============  ====================================================================
+n              algorithm
+=============  ====================================================================
+1              the entry
+2              closed form ``m -+ sqrt(p^2 + b^2)``, ``m = (a + c) / 2``,
+               ``p = (a - c) / 2`` (``hypot`` near over/underflow)
+3              trigonometric closed form (Cardano); QL when ``1 - r^2 < 1e-4``, see
+               below
+4 .. 23        Householder tridiagonalisation + implicit-shift QL (EISPACK ``tql1``)
+               in the thread-local buffer: no allocation
+>= 24          LAPACK ``dsyevd`` through ``np.linalg.eigvalsh`` (measured crossover)
+=============  ====================================================================
+
+The n = 3 closed form writes the eigenvalues as ``q + 2 p cos(phi + 2 pi j / 3)`` with
+``q = tr(A) / 3``, ``p = ||A - q I||_F / sqrt(6)`` and ``cos(3 phi) = r =
+det((A - q I) / p) / 2``. The computed ``r`` carries an error ``~eps ||A|| / p`` that
+``acos`` amplifies by ``1 / sqrt(1 - r^2)``: the eigenvalue error is
+``~eps ||A|| / sqrt(1 - r^2)``, unbounded for a nearly repeated pair (``r -> +-1``). So
+the closed form is used only when ``1 - r^2 >= 1e-4`` (error below ``~1e-13 ||A||``);
+other matrices (about 0.5 % of random ones, all nearly repeated ones) go to QL.
+
+Inertia (:func:`symmetric_inertia`) by Sylvester's law of inertia on a symmetric
+``L D L^T`` factorisation: for n <= 8 first *without* pivoting (branch-free, about twice
+as fast), accepted when ``S = sum_k max(1, max_i |l_ik|)^2 |d_k|`` -- a bound on
+``|L| |D| |L^T|`` that bounds the backward error by ``~n eps S`` -- is at most
+``8 ||A||_F``; otherwise with Bunch-Kaufman pivoting (LAPACK ``dsytf2``: growth at most
+``2.57^(n-1)``; a 2x2 pivot always has one eigenvalue of each sign). About ``n^3 / 6``
+flops per factorisation.
+
+Classification with a tolerance ``tol >= 0`` (:func:`classify_hessian`): with ``neg``
+the number of eigenvalues ``< -tol``, ``pos`` the number ``> tol`` and
+``zero = n - neg - pos``: MINIMUM if ``pos == n``, MAXIMUM if ``neg == n``, SADDLE if
+``pos > 0`` and ``neg > 0``, DEGENERATE otherwise (then ``neg == 0``, positive
+semidefinite within tol, or ``pos == 0``, negative semidefinite).
+
+The inertia-only path (:func:`classify_hessian_inertia`) gets the same counts without
+eigenvalues. It factorises ``A`` once: by Ostrowski's theorem the eigenvalues of
+``L D L^T`` are ``theta_k d_(k)`` with ``theta_k >= sigma_min(L)^2 >= 1 / (n (1 +
+m)^(2n - 2))`` (``m`` the largest multiplier), so when the smallest pivot is large
+enough no eigenvalue lies in ``[-tol, tol]`` and the inertia of ``A`` is the answer
+(the common case for the default round-off tol). Otherwise ``pos`` = positive pivots of
+``A - tol I`` and ``neg`` = negative pivots of ``A + tol I`` (exact by Sylvester). For
+n <= 2 it uses the closed form, so both paths agree exactly; for n >= 3 they agree
+except for eigenvalues within round-off (``~n eps ||A||_F``) of ``+-tol``. (The batch
+driver :func:`inertia_hessians_batch` also takes the n = 3 closed form when it is well
+conditioned: cheaper than a factorisation there.)
+
+A matrix with a NaN/inf entry gets kind NONFINITE, NaN eigenvalues and inertia
+``(-1, -1, -1)``; no kernel raises.
+
+Performance notes: batch drivers pass only thread-local buffers and scalars to the
+helpers that are not inlined. A shared array passed to a compiled call is reference
+counted on every call, and two threads counting the same array fight over one cache
+line (measured: 2 threads 4x *slower* than 1).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import prange
+
+from .._jit import jit
+from .._result import PointType
+from ._batch import chunk_bounds
+
+#: Smallest n whose eigenvalues go to LAPACK (``np.linalg.eigvalsh``) rather than to the
+#: in-buffer QL kernel (measured crossover, numba 0.68, OpenBLAS 0.3).
+LAPACK_MIN_N = 24
+
+#: Default relative zero tolerance of :func:`fastopt.classify_hessians`:
+#: ``tol = TOL_RTOL * n * ||H||_F``, the round-off of a backward-stable eigensolver.
+TOL_RTOL = 16.0 * float(np.finfo(np.float64).eps)
+
+#: Asymmetry accepted as round-off: ``max |H_ij - H_ji| <= SYM_RTOL * n * ||H||_F``.
+SYM_RTOL = 64.0 * float(np.finfo(np.float64).eps)
+
+_MINIMUM = int(PointType.MINIMUM)
+_MAXIMUM = int(PointType.MAXIMUM)
+_SADDLE = int(PointType.SADDLE)
+_DEGENERATE = int(PointType.DEGENERATE)
+_NONFINITE = int(PointType.NONFINITE)
+
+_EPS = float(np.finfo(np.float64).eps)
+_MAXF = float(np.finfo(np.float64).max)
+_BK_ALPHA = (1.0 + math.sqrt(17.0)) / 8.0
+_R3_GUARD = 1e-4
+# cos(acos(r) / 3) ~ polynomial in u = sqrt((1 + r) / 2), least squares, error 2.3e-5
+_C3 = (-0.00833724, 0.03755303, -0.10588565, 0.57664134, 0.50002336)
+_LDL_LIMIT = 8.0
+#: Chunks of a batch (each with its own work buffer). A fixed count, not a multiple of
+#: the thread count: ``numba.get_num_threads()`` would make the kernels uncacheable.
+MAX_CHUNKS = 256
+#: Largest n for which the unpivoted L D L^T is tried first (random matrices of larger n
+#: fail its stability test too often for it to pay: 30 % at n = 8, 70 % at n = 12).
+_LDL_MAX_N = 8
+
+
+# ----------------------------------------------------------------------------- loading
+@jit(inline=True)
+def _load(H, k, w, row0):
+    """w[row0:row0 + n, :n] = (H[k] + H[k]^T) / 2 / scale; return (finite, scale, fro, asym).
+
+    ``scale`` is 1, or the largest |entry| when that lies outside [1e-100, 1e100];
+    ``fro`` is the Frobenius norm and ``asym`` the largest |H_ij - H_ji| of H[k].
+    Inlined, so that the shared H is not reference counted per call.
+    """
+    n = H.shape[1]
+    chk = 0.0
+    amax = 0.0
+    ssq = 0.0
+    asym = 0.0
+    for i in range(n):
+        v = H[k, i, i]
+        chk += v - v  # NaN if any entry is NaN/inf
+        w[row0 + i, i] = v
+        amax = max(amax, abs(v))
+        ssq += v * v
+        for j in range(i):
+            u = H[k, i, j]
+            t = H[k, j, i]
+            chk += (u - u) + (t - t)
+            asym = max(asym, abs(u - t))
+            s = 0.5 * u + 0.5 * t
+            w[row0 + i, j] = s
+            w[row0 + j, i] = s
+            amax = max(amax, abs(s))
+            ssq += 2.0 * s * s
+    if chk != 0.0:
+        return False, 1.0, np.nan, np.nan
+    scale = 1.0
+    if amax > 1e100 or (0.0 < amax < 1e-100):
+        scale = amax
+        ssq = _rescale(w, n, row0, 1.0 / amax)
+    return True, scale, math.sqrt(ssq) * scale, asym
+
+
+@jit(cache=True)
+def _rescale(w, n, row0, inv):
+    """Multiply w[row0:row0 + n, :n] by inv; return the sum of squares of the result."""
+    ssq = 0.0
+    for i in range(row0, row0 + n):
+        for j in range(n):
+            t = w[i, j] * inv
+            w[i, j] = t
+            ssq += t * t
+    return ssq
+
+
+@jit(cache=True)
+def _copy_shift(w, n, src, shift):
+    """w[:n, :n] = w[src:src + n, :n] - shift I (lower triangle and diagonal)."""
+    for i in range(n):
+        for j in range(i):
+            w[i, j] = w[src + i, j]
+        w[i, i] = w[src + i, i] - shift
+
+
+# ----------------------------------------------------------------------------- eigenvalues
+@jit(cache=True)
+def _eig2(a, b, c):
+    """Ascending eigenvalues of [[a, b], [b, c]]."""
+    m = 0.5 * a + 0.5 * c
+    p = 0.5 * a - 0.5 * c
+    big = max(abs(p), abs(b))
+    if 1e-140 < big < 1e140:
+        r = math.sqrt(p * p + b * b)
+    else:
+        r = math.hypot(p, b)
+    return m - r, m + r
+
+
+@jit(cache=True)
+def _eig3_values(a, b, c, d, e, f):
+    """Solve [[a, d, f], [d, b, e], [f, e, c]] in closed form: (ok, lo, mid, hi), see _eig3."""
+    tr = a + b + c
+    q = tr / 3.0
+    a1 = a - q
+    b1 = b - q
+    c1 = c - q
+    p2 = (a1 * a1 + b1 * b1 + c1 * c1 + 2.0 * (d * d + e * e + f * f)) / 6.0
+    if p2 == 0.0:
+        return True, q, q, q
+    p = math.sqrt(p2)
+    det = a1 * (b1 * c1 - e * e) - d * (d * c1 - e * f) + f * (d * e - b1 * f)
+    r = det / (2.0 * p2 * p)
+    if not (1.0 - r * r >= _R3_GUARD):  # also catches NaN after underflow
+        return False, q, q, q
+    u = math.sqrt(0.5 + 0.5 * r)
+    t = (((_C3[0] * u + _C3[1]) * u + _C3[2]) * u + _C3[3]) * u + _C3[4]
+    for _ in range(3):
+        t -= (4.0 * t * t * t - 3.0 * t - r) / (12.0 * t * t - 3.0)
+    s3 = math.sqrt(max(3.0 * (1.0 - t * t), 0.0))
+    hi = q + 2.0 * p * t
+    lo = q - p * (t + s3)
+    mid = q - p * (t - s3)
+    return True, lo, min(max(mid, lo), hi), hi
+
+
+@jit(cache=True)
+def _eig3(w):
+    """N = 3 closed form into w[3, :3] (unscaled); False if ill-conditioned (see module).
+
+    ``cos(phi)`` is the largest root ``t`` of the Chebyshev cubic ``4 t^3 - 3 t = r``:
+    a polynomial in ``u = sqrt((1 + r) / 2)`` (error < 3e-5) and three Newton steps
+    (quadratic; the guard keeps ``T3'(t) >= 0.03``) replace ``acos`` and ``cos``,
+    which cost three times as much. The other roots follow by deflation:
+    ``(-t -+ sqrt(3 (1 - t^2))) / 2``.
+    """
+    ok, lo, mid, hi = _eig3_values(w[0, 0], w[1, 1], w[2, 2], w[1, 0], w[2, 1], w[2, 0])
+    if ok:
+        w[3, 0] = lo
+        w[3, 1] = mid
+        w[3, 2] = hi
+    return ok
+
+
+@jit(cache=True)
+def _tridiagonalize(w, n):
+    """Householder reduction of the symmetric w[:n, :n] (destroyed).
+
+    Writes the diagonal to w[n, :n] and the subdiagonal to w[n + 1, :n] (last entry 0).
+    Row n + 1 is also the scratch vector: entry k is written after its last use as such.
+    """
+    for k in range(n - 2):
+        x0 = w[k + 1, k]
+        sigma = 0.0
+        for i in range(k + 2, n):
+            sigma += w[i, k] * w[i, k]
+        w[n, k] = w[k, k]
+        if sigma == 0.0:
+            w[n + 1, k] = x0
+            continue
+        mu = math.sqrt(x0 * x0 + sigma)
+        alpha = -mu if x0 >= 0.0 else mu
+        w[k + 1, k] = x0 - alpha  # v = x - alpha e1, stored in column k
+        beta = 1.0 / (mu * (mu + abs(x0)))  # 2 / (v . v)
+        vp = 0.0
+        for i in range(k + 1, n):  # p = beta A22 v
+            s = 0.0
+            for j in range(k + 1, n):
+                s += w[i, j] * w[j, k]
+            s *= beta
+            w[n + 1, i] = s
+            vp += s * w[i, k]
+        kk = 0.5 * beta * vp
+        for i in range(k + 1, n):  # q = p - (beta v.p / 2) v
+            w[n + 1, i] -= kk * w[i, k]
+        for i in range(k + 1, n):  # A22 -= v q^T + q v^T
+            vi = w[i, k]
+            qi = w[n + 1, i]
+            for j in range(k + 1, i + 1):
+                t = w[i, j] - vi * w[n + 1, j] - qi * w[j, k]
+                w[i, j] = t
+                w[j, i] = t
+        w[n + 1, k] = alpha
+    if n >= 2:
+        w[n, n - 2] = w[n - 2, n - 2]
+        w[n + 1, n - 2] = w[n - 1, n - 2]
+    w[n, n - 1] = w[n - 1, n - 1]
+    w[n + 1, n - 1] = 0.0
+
+
+@jit(cache=True)
+def _tql(w, n):
+    """Eigenvalues of the tridiagonal (w[n], w[n + 1]) into w[n], implicit-shift QL.
+
+    EISPACK ``tql1`` / Numerical Recipes ``tqli`` without eigenvectors; an off-diagonal
+    entry is negligible when ``|e_m| <= eps (|d_m| + |d_m+1|)``.
+    """
+    D = n
+    E = n + 1
+    for l in range(n):  # noqa: E741
+        it = 0
+        while True:
+            m = l
+            while m < n - 1:
+                dd = abs(w[D, m]) + abs(w[D, m + 1])
+                if abs(w[E, m]) <= _EPS * dd:
+                    break
+                m += 1
+            if m == l or it >= 60:
+                break
+            it += 1
+            el = w[E, l]
+            g = (w[D, l + 1] - w[D, l]) / (2.0 * el)
+            r = math.sqrt(g * g + 1.0) if abs(g) < 1e150 else abs(g)
+            g = w[D, m] - w[D, l] + el / (g + (r if g >= 0.0 else -r))
+            s = 1.0
+            c = 1.0
+            p = 0.0
+            i = m - 1
+            deflated = False
+            while i >= l:
+                ei = w[E, i]
+                f = s * ei
+                b = c * ei
+                r = math.sqrt(f * f + g * g)
+                w[E, i + 1] = r
+                if r == 0.0:
+                    w[D, i + 1] -= p
+                    w[E, m] = 0.0
+                    deflated = True
+                    break
+                rinv = 1.0 / r
+                s = f * rinv
+                c = g * rinv
+                g = w[D, i + 1] - p
+                r = (w[D, i] - g) * s + 2.0 * c * b
+                p = s * r
+                w[D, i + 1] = g + p
+                g = c * r - b
+                i -= 1
+            if deflated:
+                continue
+            w[D, l] -= p
+            w[E, l] = g
+            w[E, m] = 0.0
+
+
+@jit(cache=True)
+def _eig_small(w, n, scale):
+    """Ascending eigenvalues of the loaded w[:n, :n] (destroyed) into w[n, :n] * scale."""
+    if n == 1:
+        w[1, 0] = w[0, 0] * scale
+        return
+    if n == 2:
+        lo, hi = _eig2(w[0, 0], w[1, 0], w[1, 1])
+        w[2, 0] = lo * scale
+        w[2, 1] = hi * scale
+        return
+    if not (n == 3 and _eig3(w)):
+        _tridiagonalize(w, n)
+        _tql(w, n)
+        for i in range(1, n):  # insertion sort of w[n, :n]
+            v = w[n, i]
+            j = i - 1
+            while j >= 0 and w[n, j] > v:
+                w[n, j + 1] = w[n, j]
+                j -= 1
+            w[n, j + 1] = v
+    if scale != 1.0:
+        for i in range(n):
+            w[n, i] *= scale
+
+
+@jit(inline=True)
+def _nchunks(total):
+    """Return the number of chunks for `total` items: MAX_CHUNKS, at most `total`."""
+    return max(1, min(total, MAX_CHUNKS))
+
+
+@jit(cache=True)
+def _counts(w, n, tol):
+    """(neg, zero, pos): eigenvalues in w[n, :n] below -tol, in [-tol, tol], above tol."""
+    neg = 0
+    pos = 0
+    for i in range(n):
+        v = w[n, i]
+        neg += v < -tol
+        pos += v > tol
+    return neg, n - neg - pos, pos
+
+
+# ----------------------------------------------------------------------------- inertia
+@jit(cache=True)
+def _bk(w, n):
+    """Inertia (neg, zero, pos) of the symmetric matrix in the lower triangle of w[:n, :n].
+
+    Bunch-Kaufman ``L D L^T`` (LAPACK ``dsytf2``, lower), D only; w is destroyed.
+    """
+    neg = 0
+    zero = 0
+    pos = 0
+    k = 0
+    while k < n:
+        absakk = abs(w[k, k])
+        imax = k
+        colmax = 0.0
+        for i in range(k + 1, n):
+            v = abs(w[i, k])
+            if v > colmax:
+                colmax = v
+                imax = i
+        if colmax == 0.0:  # column already eliminated: w[k, k] is a 1x1 pivot
+            d = w[k, k]
+            pos += d > 0.0
+            neg += d < 0.0
+            zero += d == 0.0
+            k += 1
+            continue
+        kstep = 1
+        kp = k
+        if absakk < _BK_ALPHA * colmax:
+            rowmax = 0.0
+            for j in range(k, imax):
+                rowmax = max(rowmax, abs(w[imax, j]))
+            for i in range(imax + 1, n):
+                rowmax = max(rowmax, abs(w[i, imax]))
+            if absakk * rowmax >= _BK_ALPHA * colmax * colmax:
+                kp = k
+            elif abs(w[imax, imax]) >= _BK_ALPHA * rowmax:
+                kp = imax
+            else:
+                kp = imax
+                kstep = 2
+        kk = k + kstep - 1
+        if kp != kk:  # symmetric interchange of kk and kp in the lower triangle
+            for i in range(kp + 1, n):
+                t = w[i, kk]
+                w[i, kk] = w[i, kp]
+                w[i, kp] = t
+            for j in range(kk + 1, kp):
+                t = w[j, kk]
+                w[j, kk] = w[kp, j]
+                w[kp, j] = t
+            t = w[kk, kk]
+            w[kk, kk] = w[kp, kp]
+            w[kp, kp] = t
+            if kstep == 2:
+                t = w[k + 1, k]
+                w[k + 1, k] = w[kp, k]
+                w[kp, k] = t
+        if kstep == 1:
+            d = w[k, k]
+            pos += d > 0.0
+            neg += d < 0.0
+            r = 1.0 / d
+            for j in range(k + 1, n):
+                t = w[j, k] * r
+                for i in range(j, n):
+                    w[i, j] -= w[i, k] * t
+        else:
+            d11 = w[k, k]
+            d21 = w[k + 1, k]
+            d22 = w[k + 1, k + 1]
+            det = d11 * d22 - d21 * d21
+            # |d11 d22| < 0.41 d21^2 for a Bunch-Kaufman 2x2 pivot: det < 0, one
+            # eigenvalue of each sign
+            neg += 1
+            pos += 1
+            if det != 0.0:
+                rdet = 1.0 / det
+                for j in range(k + 2, n):
+                    c1 = w[j, k]
+                    c2 = w[j, k + 1]
+                    y1 = (d22 * c1 - d21 * c2) * rdet
+                    y2 = (d11 * c2 - d21 * c1) * rdet
+                    for i in range(j, n):
+                        w[i, j] -= w[i, k] * y1 + w[i, k + 1] * y2
+        k += kstep
+    return neg, zero, pos
+
+
+@jit(cache=True)
+def _ldl(w, n, limit):
+    """Inertia of the lower triangle of w[:n, :n] by L D L^T *without* pivoting.
+
+    Returns (ok, neg, zero, pos, dmin, mmax, S): ``ok`` is False unless the bound ``S``
+    on ``|L| |D| |L^T|`` (module docstring) is at most `limit` (a zero pivot gives
+    ``S = inf``), and the caller then falls back to Bunch-Kaufman; ``dmin`` is the
+    smallest |pivot| and ``mmax`` the largest |multiplier| (at least 1).
+    """
+    neg = 0
+    pos = 0
+    s = 0.0
+    dmin = np.inf
+    mmax = 1.0
+    for k in range(n):
+        d = w[k, k]
+        neg += d < 0.0
+        pos += d > 0.0
+        dmin = min(dmin, abs(d))
+        r = 1.0 / d
+        mk = 1.0
+        for j in range(k + 1, n):
+            lj = w[j, k] * r
+            mk = max(mk, abs(lj))
+            for i in range(j, n):
+                w[i, j] -= w[i, k] * lj
+        s += mk * mk * abs(d)
+        mmax = max(mmax, mk)
+    return s <= limit, neg, n - neg - pos, pos, dmin, mmax, s
+
+
+@jit(cache=True)
+def _shifted_inertia(w, n, shift, limit):
+    """Inertia of the pristine copy w[n + 2:2n + 2] minus shift I (scaled units)."""
+    _copy_shift(w, n, n + 2, shift)
+    if n <= _LDL_MAX_N:
+        ok, neg, zero, pos, _, _, _ = _ldl(w, n, limit)
+        if ok:
+            return neg, zero, pos
+        _copy_shift(w, n, n + 2, shift)
+    return _bk(w, n)
+
+
+@jit(cache=True)
+def _inertia_tol(w, n, scale, fro, tol):
+    """(neg, zero, pos) with tolerance tol of the matrix loaded (scaled) at w[n + 2:].
+
+    n <= 2: from the closed-form eigenvalues (the numbers of the eigenvalue path).
+    n >= 3: first one factorisation of H itself; by Ostrowski's theorem its eigenvalues
+    are ``theta_k d_(k)`` with ``theta_k >= sigma_min(L)^2 >= 1 / (n (1 + m)^(2n - 2))``
+    (``m`` the largest multiplier), so if ``min |d_k|`` exceeds ``tol`` times that
+    factor (plus the backward error ``2 n eps S``) no eigenvalue lies in ``[-tol,
+    tol]`` and the inertia of H is the answer -- the common case for a small tol.
+    Otherwise pos = positive pivots of H - tol I and, unless that is all of them,
+    neg = negative pivots of H + tol I.
+    """
+    if n <= 2:
+        _copy_shift(w, n, n + 2, 0.0)
+        for i in range(n):
+            for j in range(i):
+                w[j, i] = w[i, j]
+        _eig_small(w, n, scale)
+        return _counts(w, n, tol)
+    ts = tol / scale
+    limit = _LDL_LIMIT * (fro + n * tol) / scale
+    if n <= _LDL_MAX_N:
+        _copy_shift(w, n, n + 2, 0.0)
+        ok, neg, zero, pos, dmin, mmax, S = _ldl(w, n, limit)
+        if ok and zero == 0:
+            theta = 1.0 / (n * (1.0 + mmax) ** (2 * n - 2))
+            if dmin * theta > ts + 2.0 * n * _EPS * S:
+                return neg, 0, pos
+        if ok and tol == 0.0:
+            return neg, zero, pos
+    negp, zerop, pos = _shifted_inertia(w, n, ts, limit)
+    if pos == n:
+        return 0, 0, n
+    if tol == 0.0:
+        return negp, zerop, pos
+    neg, _, _ = _shifted_inertia(w, n, -ts, limit)
+    return neg, n - neg - pos, pos
+
+
+# ----------------------------------------------------------------------------- one matrix
+@jit(cache=True)
+def kind_from_inertia(neg, zero, pos):
+    """Return the :class:`~fastopt.PointType` code of a critical point from its inertia.
+
+    Parameters
+    ----------
+    neg, zero, pos : int
+        Numbers of eigenvalues below ``-tol``, within ``[-tol, tol]`` and above ``tol``.
+
+    Returns
+    -------
+    int
+        MINIMUM if all are positive, MAXIMUM if all are negative, SADDLE if both signs
+        occur, DEGENERATE otherwise; NONFINITE if ``neg < 0`` (the not-computed marker).
+
+    Examples
+    --------
+    >>> from fastopt import PointType
+    >>> from fastopt.kernels import kind_from_inertia
+    >>> PointType(kind_from_inertia(1, 0, 1)).name
+    'SADDLE'
+    """
+    if neg < 0:
+        return _NONFINITE
+    # branch-free (random verdicts would mispredict); the three cases are exclusive
+    is_min = (neg == 0) & (zero == 0)
+    is_max = (pos == 0) & (zero == 0)
+    is_saddle = (pos > 0) & (neg > 0)
+    return (
+        _DEGENERATE
+        - (_DEGENERATE - _MINIMUM) * is_min
+        - (_DEGENERATE - _MAXIMUM) * is_max
+        - (_DEGENERATE - _SADDLE) * is_saddle
+    )
+
+
+@jit(cache=True)
+def symmetric_eigenvalues(A, work, out):
+    """Ascending eigenvalues of the symmetric part of one matrix, serially.
+
+    Safe inside a user's ``prange``: allocates nothing (QL for every n >= 4, no LAPACK).
+
+    Parameters
+    ----------
+    A : ndarray, shape (n, n)
+        The matrix (float64, C-contiguous); only ``(A + A^T) / 2`` is used, `A` is not
+        modified.
+    work : ndarray, shape (2 n + 2, n)
+        Scratch space, float64, C-contiguous.
+    out : ndarray, shape (n,)
+        Output: the eigenvalues in ascending order; all NaN if `A` has a NaN/inf entry.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastopt.kernels import symmetric_eigenvalues
+    >>> A = np.array([[2.0, 1.0, 0.0], [1.0, 2.0, 0.0], [0.0, 0.0, -1.0]])
+    >>> out = np.empty(3)
+    >>> symmetric_eigenvalues(A, np.empty((8, 3)), out)
+    >>> np.round(out, 12)
+    array([-1.,  1.,  3.])
+    """
+    n = A.shape[0]
+    finite, scale, _, _ = _load(A.reshape(1, n, n), 0, work, 0)
+    if not finite:
+        out[:] = np.nan
+        return
+    _eig_small(work, n, scale)
+    for i in range(n):
+        out[i] = work[n, i]
+
+
+@jit(cache=True)
+def symmetric_inertia(A, shift, work):
+    """Inertia ``(neg, zero, pos)`` of ``(A + A^T) / 2 - shift * I``, serially.
+
+    Counts the negative, zero and positive eigenvalues without computing them, by an
+    ``L D L^T`` factorisation (Sylvester's law of inertia; see the module docstring).
+    Exact zeros count as zero; to count eigenvalues beyond a tolerance use
+    :func:`classify_hessian_inertia`. Safe inside a user's ``prange``.
+
+    Parameters
+    ----------
+    A : ndarray, shape (n, n)
+        The matrix; only its symmetric part is used, `A` is not modified.
+    shift : float
+        Diagonal shift.
+    work : ndarray, shape (2 n + 2, n)
+        Scratch space.
+
+    Returns
+    -------
+    (int, int, int)
+        ``(neg, zero, pos)``; ``(-1, -1, -1)`` if `A` has a NaN/inf entry.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastopt.kernels import symmetric_inertia
+    >>> A = np.array([[0.0, 1.0], [1.0, 0.0]])
+    >>> symmetric_inertia(A, 0.0, np.empty((6, 2)))
+    (1, 0, 1)
+    """
+    n = A.shape[0]
+    finite, scale, fro, _ = _load(A.reshape(1, n, n), 0, work, n + 2)
+    if not finite:
+        return -1, -1, -1
+    limit = _LDL_LIMIT * (fro + n * abs(shift)) / scale
+    return _shifted_inertia(work, n, shift / scale, limit)
+
+
+@jit(cache=True)
+def classify_hessian(H, tol, work, eig_out, inertia_out):
+    """Second-order test of one symmetric matrix by its eigenvalues, serially.
+
+    Safe inside a user's ``prange``; allocates nothing.
+
+    Parameters
+    ----------
+    H : ndarray, shape (n, n)
+        The Hessian (float64, C-contiguous); only its symmetric part is used.
+    tol : float
+        Eigenvalues with ``|lambda| <= tol`` count as zero (``tol >= 0``).
+    work : ndarray, shape (2 n + 2, n)
+        Scratch space.
+    eig_out : ndarray, shape (n,)
+        Output: ascending eigenvalues (NaN if `H` has a NaN/inf entry).
+    inertia_out : ndarray of int, shape (3,)
+        Output: counts ``(neg, zero, pos)`` of eigenvalues ``< -tol``, in
+        ``[-tol, tol]`` and ``> tol`` (``-1`` each for a non-finite `H`).
+
+    Returns
+    -------
+    int
+        The :class:`~fastopt.PointType` code: MINIMUM, MAXIMUM, SADDLE, DEGENERATE or
+        NONFINITE.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastopt import PointType
+    >>> from fastopt.kernels import classify_hessian
+    >>> H = np.array([[2.0, 0.0], [0.0, -2.0]])
+    >>> inertia = np.empty(3, dtype=np.int64)
+    >>> kind = classify_hessian(H, 1e-10, np.empty((6, 2)), np.empty(2), inertia)
+    >>> PointType(kind).name, inertia
+    ('SADDLE', array([1, 0, 1]))
+    """
+    n = H.shape[0]
+    finite, scale, _, _ = _load(H.reshape(1, n, n), 0, work, 0)
+    if not finite:
+        eig_out[:] = np.nan
+        inertia_out[:] = -1
+        return _NONFINITE
+    _eig_small(work, n, scale)
+    for i in range(n):
+        eig_out[i] = work[n, i]
+    neg, zero, pos = _counts(work, n, tol)
+    inertia_out[0] = neg
+    inertia_out[1] = zero
+    inertia_out[2] = pos
+    return kind_from_inertia(neg, zero, pos)
+
+
+@jit(cache=True)
+def classify_hessian_inertia(H, tol, work, inertia_out):
+    """Second-order test of one symmetric matrix without its eigenvalues, serially.
+
+    Same counts as :func:`classify_hessian` -- exactly for n <= 2, and for larger n up
+    to round-off for eigenvalues within ``~n eps ||H||_F`` of ``+-tol`` -- from ``L D
+    L^T`` factorisations (Sylvester's law of inertia; one of H when no eigenvalue can be
+    within tol of zero, else ``pos`` = positive pivots of ``H - tol I`` and ``neg`` =
+    negative pivots of ``H + tol I``). Safe inside a user's ``prange``.
+
+    Parameters
+    ----------
+    H : ndarray, shape (n, n)
+        The Hessian; only its symmetric part is used.
+    tol : float
+        Zero tolerance for eigenvalues (``>= 0``).
+    work : ndarray, shape (2 n + 2, n)
+        Scratch space.
+    inertia_out : ndarray of int, shape (3,)
+        Output: ``(neg, zero, pos)`` as in :func:`classify_hessian`.
+
+    Returns
+    -------
+    int
+        The :class:`~fastopt.PointType` code.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastopt import PointType
+    >>> from fastopt.kernels import classify_hessian_inertia
+    >>> H = np.diag([1.0, 1e-12, 3.0, 2.0])
+    >>> inertia = np.empty(3, dtype=np.int64)
+    >>> kind = classify_hessian_inertia(H, 1e-9, np.empty((10, 4)), inertia)
+    >>> PointType(kind).name, inertia
+    ('DEGENERATE', array([0, 1, 3]))
+    """
+    n = H.shape[0]
+    finite, scale, fro, _ = _load(H.reshape(1, n, n), 0, work, n + 2)
+    if not finite:
+        inertia_out[:] = -1
+        return _NONFINITE
+    neg, zero, pos = _inertia_tol(work, n, scale, fro, tol)
+    inertia_out[0] = neg
+    inertia_out[1] = zero
+    inertia_out[2] = pos
+    return kind_from_inertia(neg, zero, pos)
+
+
+# ----------------------------------------------------------------------------- batches
+@jit(inline=True)
+def _two(H, k, atol, rtol, srtol, tol):
+    """N = 2 without a work buffer: write tol[k]; return (finite, lo, hi, asymmetric)."""
+    a = H[k, 0, 0]
+    u = H[k, 0, 1]
+    v = H[k, 1, 0]
+    c = H[k, 1, 1]
+    finite = (a - a) + (u - u) + (v - v) + (c - c) == 0.0  # NaN for any NaN/inf
+    b = 0.5 * u + 0.5 * v
+    amax = max(abs(a), abs(b), abs(c))
+    if 1e-140 < amax < 1e140:
+        fro = math.sqrt(a * a + c * c + 2.0 * b * b)
+    else:
+        fro = math.hypot(math.hypot(a, c), math.sqrt(2.0) * b)
+    lo, hi = _eig2(a, b, c)
+    t = atol[k] if atol.shape[0] > 1 else atol[0]
+    if rtol != 0.0:
+        t += rtol * fro
+    tol[k] = t
+    return finite, lo, hi, abs(u - v) > srtol * fro
+
+
+@jit(inline=True)
+def _three(H, k, atol, rtol, srtol, tol):
+    """N = 3 from registers: (done, lo, mid, hi, asymmetric); writes tol[k] when done.
+
+    Not done (the caller takes the general path) for NaN/inf, extreme scales and nearly
+    repeated eigenvalues.
+    """
+    a = H[k, 0, 0]
+    b = H[k, 1, 1]
+    c = H[k, 2, 2]
+    u10 = H[k, 1, 0]
+    u01 = H[k, 0, 1]
+    u21 = H[k, 2, 1]
+    u12 = H[k, 1, 2]
+    u20 = H[k, 2, 0]
+    u02 = H[k, 0, 2]
+    chk = (a - a) + (b - b) + (c - c) + (u10 - u10) + (u01 - u01) + (u21 - u21)
+    chk += (u12 - u12) + (u20 - u20) + (u02 - u02)
+    d = 0.5 * u10 + 0.5 * u01
+    e = 0.5 * u21 + 0.5 * u12
+    f = 0.5 * u20 + 0.5 * u02
+    ssq = a * a + b * b + c * c + 2.0 * (d * d + e * e + f * f)
+    if chk != 0.0 or not 1e-280 < ssq < 1e280:
+        return False, 0.0, 0.0, 0.0, False
+    ok, lo, mid, hi = _eig3_values(a, b, c, d, e, f)
+    if not ok:
+        return False, 0.0, 0.0, 0.0, False
+    fro = math.sqrt(ssq)
+    t = atol[k] if atol.shape[0] > 1 else atol[0]
+    if rtol != 0.0:
+        t += rtol * fro
+    tol[k] = t
+    asym = max(abs(u10 - u01), abs(u21 - u12), abs(u20 - u02))
+    return True, lo, mid, hi, asym > srtol * fro
+
+
+@jit(inline=True)
+def _begin(H, k, w, row0, atol, rtol, srtol, tol):
+    """Load H[k] into w at row0 and write tol[k]; return (finite, scale, fro, asymmetric)."""
+    finite, scale, fro, asym = _load(H, k, w, row0)
+    t = atol[k] if atol.shape[0] > 1 else atol[0]
+    if rtol != 0.0:
+        t += rtol * fro
+    tol[k] = t
+    return finite, scale, fro, asym > srtol * fro
+
+
+@jit(inline=True)
+def _finish(k, neg, zero, pos, inertia, kind):
+    inertia[k, 0] = neg
+    inertia[k, 1] = zero
+    inertia[k, 2] = pos
+    kind[k] = kind_from_inertia(neg, zero, pos)
+
+
+@jit(inline=True)
+def _eig_batch_body(H, atol, rtol, srtol, eig, inertia, kind, tol):
+    N = H.shape[0]
+    n = H.shape[1]
+    nc = _nchunks(N)
+    firstbad = np.full(nc, -1, dtype=np.int64)
+    for c in prange(nc):
+        lo, hi = chunk_bounds(N, nc, c)
+        w = np.empty((2 * n + 2, n))
+        for k in range(lo, hi):
+            done = False
+            if n == 2:
+                finite, e0, e1, bad = _two(H, k, atol, rtol, srtol, tol)
+                w[2, 0] = e0
+                w[2, 1] = e1
+                done = True
+            elif n == 3:
+                done, e0, e1, e2, bad = _three(H, k, atol, rtol, srtol, tol)
+                finite = True
+                w[3, 0] = e0
+                w[3, 1] = e1
+                w[3, 2] = e2
+            if not done:
+                finite, scale, fro, bad = _begin(H, k, w, 0, atol, rtol, srtol, tol)
+                if finite:
+                    _eig_small(w, n, scale)
+            if not finite:
+                for i in range(n):
+                    eig[k, i] = np.nan
+                _finish(k, -1, -1, -1, inertia, kind)
+                continue
+            if bad and firstbad[c] < 0:
+                firstbad[c] = k
+            t = tol[k]
+            neg = 0
+            pos = 0
+            for i in range(n):
+                v = w[n, i]
+                eig[k, i] = v
+                neg += v < -t
+                pos += v > t
+            _finish(k, neg, n - neg - pos, pos, inertia, kind)
+    for c in range(nc):
+        if firstbad[c] >= 0:
+            return firstbad[c]
+    return -1
+
+
+@jit(parallel=True, cache=True)
+def classify_hessians_batch(H, atol, rtol, srtol, eig, inertia, kind, tol):
+    """Second-order test of many symmetric matrices by their eigenvalues, in parallel.
+
+    Each matrix ``H[k]`` gets the tolerance ``tol[k] = atol[k] + rtol * ||H[k]||_F`` and
+    is classified as by :func:`classify_hessian`. The batch is cut into a few contiguous
+    chunks per thread, each with its own work buffer, so the results are the same for
+    any number of threads. QL for every n >= 4 (nothing allocated per matrix);
+    :func:`classify_hessians_batch_lapack` uses LAPACK for ``n >= LAPACK_MIN_N``.
+
+    Parameters
+    ----------
+    H : ndarray, shape (N, n, n)
+        C-contiguous float64 matrices; only their symmetric parts are used.
+    atol : ndarray, shape (N,) or (1,)
+        Absolute tolerance per matrix (or one for all), ``>= 0``.
+    rtol : float
+        Tolerance relative to the Frobenius norm of each matrix, ``>= 0``.
+    srtol : float
+        Allowed asymmetry: a matrix with ``max |H_ij - H_ji| > srtol * ||H||_F`` is
+        reported through the return value (it is classified by its symmetric part).
+    eig : ndarray, shape (N, n)
+        Output: ascending eigenvalues (NaN rows for non-finite matrices).
+    inertia : ndarray of int, shape (N, 3)
+        Output: ``(neg, zero, pos)`` counts (``-1`` for non-finite matrices).
+    kind : ndarray of int, shape (N,)
+        Output: :class:`~fastopt.PointType` codes.
+    tol : ndarray, shape (N,)
+        Output: the tolerance used for each matrix.
+
+    Returns
+    -------
+    int
+        The index of the first matrix that is asymmetric beyond `srtol`, or -1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastopt.kernels import classify_hessians_batch
+    >>> H = np.array([np.eye(2), -np.eye(2), np.diag([1.0, -1.0]), np.zeros((2, 2))])
+    >>> eig, tol = np.empty((4, 2)), np.empty(4)
+    >>> inertia, kind = np.empty((4, 3), np.int8), np.empty(4, np.int8)
+    >>> classify_hessians_batch(H, np.array([1e-9]), 0.0, 1e-12, eig, inertia, kind, tol)
+    -1
+    >>> kind  # MINIMUM, MAXIMUM, SADDLE, DEGENERATE
+    array([0, 1, 2, 3], dtype=int8)
+    """
+    return _eig_batch_body(H, atol, rtol, srtol, eig, inertia, kind, tol)
+
+
+@jit(parallel=True)
+def classify_hessians_batch_lapack(H, atol, rtol, srtol, eig, inertia, kind, tol):
+    """As :func:`classify_hessians_batch`, with LAPACK ``dsyevd`` for the eigenvalues.
+
+    Faster from ``n = LAPACK_MIN_N`` on; allocates per matrix. Not cached on disk (numba
+    cannot cache LAPACK calls): the first call in a process compiles it (a few seconds).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastopt.kernels import classify_hessians_batch_lapack
+    >>> H = np.eye(30)[None] * np.array([1.0, -1.0])[:, None, None]
+    >>> eig, tol = np.empty((2, 30)), np.empty(2)
+    >>> inertia, kind = np.empty((2, 3), np.int8), np.empty(2, np.int8)
+    >>> classify_hessians_batch_lapack(H, np.zeros(1), 1e-14, 1e-12, eig, inertia, kind, tol)
+    -1
+    >>> kind
+    array([0, 1], dtype=int8)
+    """
+    N = H.shape[0]
+    n = H.shape[1]
+    nc = _nchunks(N)
+    firstbad = np.full(nc, -1, dtype=np.int64)
+    for c in prange(nc):
+        lo, hi = chunk_bounds(N, nc, c)
+        w = np.empty((2 * n + 2, n))
+        for k in range(lo, hi):
+            finite, scale, fro, bad = _begin(H, k, w, 0, atol, rtol, srtol, tol)
+            if not finite:
+                for i in range(n):
+                    eig[k, i] = np.nan
+                _finish(k, -1, -1, -1, inertia, kind)
+                continue
+            if bad and firstbad[c] < 0:
+                firstbad[c] = k
+            ev = np.linalg.eigvalsh(w[:n])
+            t = tol[k]
+            neg = 0
+            pos = 0
+            for i in range(n):
+                v = ev[i] * scale
+                eig[k, i] = v
+                neg += v < -t
+                pos += v > t
+            _finish(k, neg, n - neg - pos, pos, inertia, kind)
+    for c in range(nc):
+        if firstbad[c] >= 0:
+            return firstbad[c]
+    return -1
+
+
+@jit(parallel=True, cache=True)
+def inertia_hessians_batch(H, atol, rtol, srtol, inertia, kind, tol):
+    """Second-order test of many symmetric matrices without eigenvalues, in parallel.
+
+    As :func:`classify_hessians_batch` without the ``eig`` output, for any n, by
+    :func:`classify_hessian_inertia` (``L D L^T`` factorisations of ``H -+ tol I``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastopt.kernels import inertia_hessians_batch
+    >>> H = np.array([np.diag([1.0, 2.0, 3.0, 4.0]), np.diag([1.0, 0.0, -3.0, 4.0])])
+    >>> inertia, kind, tol = np.empty((2, 3), np.int8), np.empty(2, np.int8), np.empty(2)
+    >>> inertia_hessians_batch(H, np.array([1e-9]), 0.0, 1e-12, inertia, kind, tol)
+    -1
+    >>> inertia
+    array([[0, 0, 4],
+           [1, 1, 2]], dtype=int8)
+    """
+    N = H.shape[0]
+    n = H.shape[1]
+    nc = _nchunks(N)
+    firstbad = np.full(nc, -1, dtype=np.int64)
+    for c in prange(nc):
+        lo, hi = chunk_bounds(N, nc, c)
+        w = np.empty((2 * n + 2, n))
+        for k in range(lo, hi):
+            neg = zero = pos = 0
+            done = False
+            if n == 2:
+                finite, e0, e1, bad = _two(H, k, atol, rtol, srtol, tol)
+                t = tol[k]
+                neg = (e0 < -t) + (e1 < -t)
+                pos = (e0 > t) + (e1 > t)
+                zero = 2 - neg - pos
+                done = True
+            elif n == 3:  # the closed form is cheaper than a factorisation here
+                done, e0, e1, e2, bad = _three(H, k, atol, rtol, srtol, tol)
+                finite = True
+                t = tol[k]
+                neg = (e0 < -t) + (e1 < -t) + (e2 < -t)
+                pos = (e0 > t) + (e1 > t) + (e2 > t)
+                zero = 3 - neg - pos
+            if not done:
+                finite, scale, fro, bad = _begin(H, k, w, n + 2, atol, rtol, srtol, tol)
+                if finite:
+                    neg, zero, pos = _inertia_tol(w, n, scale, fro, tol[k])
+            if not finite:
+                _finish(k, -1, -1, -1, inertia, kind)
+                continue
+            if bad and firstbad[c] < 0:
+                firstbad[c] = k
+            _finish(k, neg, zero, pos, inertia, kind)
+    for c in range(nc):
+        if firstbad[c] >= 0:
+            return firstbad[c]
+    return -1
