@@ -15,6 +15,7 @@ from ._directional import (
 )
 from ._distributed import warm_up_workers
 from ._grid import grid_search
+from ._minimize import minimize
 from ._result import (
     CriticalPoints,
     DerivativeResult,
@@ -23,6 +24,7 @@ from ._result import (
     GridResult,
     HessianCheck,
     HessianClassification,
+    MinimizeResult,
     NonFiniteWarning,
     PointClassification,
     PointType,
@@ -39,6 +41,7 @@ __all__ = [
     "GradientCheck",
     "HessianCheck",
     "HessianClassification",
+    "MinimizeResult",
     "GridResult",
     "NonFiniteWarning",
     "PointClassification",
@@ -58,6 +61,7 @@ __all__ = [
     "hessian",
     "hvp",
     "jacobian",
+    "minimize",
     "second_directional_derivative",
     "taylor",
     "warm_up_workers",

@@ -20,6 +20,7 @@ import numpy as np
 
 from . import _distributed, kernels
 from ._jit import python_twin, select
+from ._minimize import check_finish, polish
 from ._result import GridResult, NonFiniteWarning, Status
 from ._validation import (
     check_args,
@@ -66,6 +67,7 @@ def grid_search(
     return_values: bool = False,
     progress=None,
     lipschitz: float | None = None,
+    finish: str | None = None,
     jit: bool = True,
     client=None,
     chunk_size: int | None = None,
@@ -109,6 +111,12 @@ def grid_search(
     lipschitz : float, optional
         A Lipschitz constant ``L`` of `f` on the box (Euclidean norm). The result then
         carries ``bound = L * ||spacing||_2 / 2``, see Notes.
+    finish : {None, "bfgs", "newton", "gd"}, optional
+        Polish the best grid point (the `k` best, batched, for ``k > 1``) with
+        :func:`fastopt.minimize` and this method inside `bounds` (default options,
+        finite-difference derivatives). The result is in ``polished``; ``x``,
+        ``fun`` and ``nfev`` stay those of the grid, ``polished.nfev`` counts the
+        local evaluations. Skipped (``polished = None``) unless the scan succeeded.
     jit : bool, optional
         ``False`` runs the same kernels as plain Python (slow, for objectives numba
         cannot compile); the answers are the same.
@@ -127,7 +135,8 @@ def grid_search(
     GridResult
         ``x``, ``fun``, ``index`` (flat, C order), the k best ``xs``/``funs``/
         ``indices``, ``nfev``, ``num``, ``spacing``, ``nnonfinite``, ``status``,
-        ``elapsed``, ``bound``, ``values`` and ``message``; see :class:`GridResult`.
+        ``elapsed``, ``bound``, ``values``, ``message`` and ``polished`` (with
+        `finish`); see :class:`GridResult`.
 
     Raises
     ------
@@ -206,6 +215,7 @@ def grid_search(
     """
     p = _grid_search_iv(f, bounds, args, num, eps, k, return_values, progress, lipschitz, jit)
     lo, hi, num_arr, total = p["lo"], p["hi"], p["num"], p["total"]
+    finish = check_finish(finish)
     chunk_size = _distributed.check_grid_options(client, chunk_size, return_values, total)
     n = lo.shape[0]
     func = _objective(f, n, p["args"], jit)
@@ -243,6 +253,10 @@ def grid_search(
         message = f"scanned all {total} grid points"
         if scan.nnonfinite:
             message += f" ({scan.nnonfinite} NaN/inf values skipped)"
+    polished = None
+    if finish is not None and status == Status.SUCCESS:
+        polished, summary = polish(f, xs, lo, hi, p["args"], finish, jit)
+        message += f"; {summary}"
     bound = None
     if p["lipschitz"] is not None:
         ok = status == Status.SUCCESS and scan.nnonfinite == 0
@@ -266,6 +280,7 @@ def grid_search(
         bound=bound,
         values=values,
         message=message,
+        polished=polished,
     )
 
 

@@ -15,6 +15,7 @@ __all__ = [
     "DirectionalResult", "GradientCheck", "HessianCheck",
     "Status", "PointType", "DerivativeResult", "TaylorModel", "GridResult", "NonFiniteWarning",
     "HessianClassification", "PointClassification", "CriticalPoints",
+    "MinimizeResult",
 ]
 
 
@@ -32,12 +33,21 @@ class Status(IntEnum):
         An iterative method stopped at its iteration limit.
     INTERRUPTED
         The computation was interrupted (Ctrl-C); partial results are kept.
+    STALLED
+        A local method's line search found no acceptable step before the gradient
+        test was met (typically the gradient is at the noise level of `f` or of its
+        finite differences); the last iterate is kept.
+    DIVERGED
+        A local method met ``f = -inf`` or iterates that overflowed: `f` is unbounded
+        below along the path.
     """
 
     SUCCESS = 0
     NONFINITE = 1
     MAXITER = 2
     INTERRUPTED = 3
+    STALLED = 4
+    DIVERGED = 5
 
 
 class PointType(IntEnum):
@@ -204,6 +214,11 @@ class GridResult:
         With ``return_values=True``: every value, shape `num` (NaN where not scanned).
     message : str
         A one-line description of the outcome.
+    polished : MinimizeResult or None
+        With ``finish=``: the local method's result from the best grid point (from the
+        `k` best, batched, if ``k > 1``), inside the bounds; its ``nfev`` counts the
+        evaluations of the polishing only. None without `finish` or if the scan did not
+        succeed.
     """
 
     x: np.ndarray
@@ -221,6 +236,7 @@ class GridResult:
     bound: float | None
     values: np.ndarray | None
     message: str
+    polished: MinimizeResult | None = None
 
     @property
     def success(self) -> bool:
@@ -557,3 +573,62 @@ class CriticalPoints:
     def __len__(self) -> int:
         """Return the number of critical points found."""
         return int(self.fun.shape[0])
+
+
+@dataclass(frozen=True, slots=True)
+class MinimizeResult:
+    """Outcome of :func:`fastopt.minimize` (scipy's field names).
+
+    For one start (``x0`` of shape (n,)) the fields are scalars; for a batch of starts
+    (``x0`` of shape ``batch + (n,)``) they are arrays of the batch shape (``x`` and
+    ``grad``: ``batch + (n,)``), one entry per start.
+
+    Attributes
+    ----------
+    x : ndarray
+        The final iterate(s).
+    fun : float or ndarray
+        ``f(x)``.
+    grad : ndarray
+        The gradient at `x` (finite-difference or the user's); NaN where not computed.
+    nit : int or ndarray
+        Iterations (accepted steps).
+    nfev : int or ndarray
+        Calls of `f`, including every call inside finite differences and line searches.
+    ngev, nhev : int or ndarray
+        Calls of the user's `grad` and `hess` (0 with finite differences).
+    status : Status or ndarray of int8
+        ``SUCCESS`` (projected gradient norm <= gtol), ``MAXITER``, ``STALLED`` (line
+        search failed), ``NONFINITE`` (NaN/inf in f or its derivatives) or
+        ``DIVERGED`` (f unbounded below).
+    success : bool or ndarray of bool
+        ``status == SUCCESS``.
+    message : str or ndarray of str
+        The outcome in words.
+    path : ndarray or None
+        With ``return_path=True``: the iterates, ``x0`` first. One start: shape
+        ``(nit + 1, n)``; a batch: ``batch + (maxiter + 1, n)``, rows after ``nit``
+        NaN.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fastopt
+    >>> def f(x):
+    ...     return (x[0] - 1.0) ** 2 + 10.0 * (x[1] + 2.0) ** 2
+    >>> res = fastopt.minimize(f, [0.0, 0.0])
+    >>> res.success, np.round(res.x, 8) + 0.0, res.status.name
+    (True, array([ 1., -2.]), 'SUCCESS')
+    """
+
+    x: np.ndarray
+    fun: float | np.ndarray
+    grad: np.ndarray
+    nit: int | np.ndarray
+    nfev: int | np.ndarray
+    ngev: int | np.ndarray
+    nhev: int | np.ndarray
+    status: Status | np.ndarray
+    success: bool | np.ndarray
+    message: str | np.ndarray
+    path: np.ndarray | None = None

@@ -405,8 +405,9 @@ def check_derivative_bounds(bounds, points, point_shape, *, name: str = "x"):
         p, i = np.argwhere(outside)[0]
         count = int(np.count_nonzero(outside.any(axis=1)))
         raise ValueError(
-            f"`{name}` must lie inside `bounds`; {count} point(s) do not, e.g. coordinate {i} of "
-            f"point {p} is {points[p, i]!r}, outside [{lo[i]!r}, {hi[i]!r}]"
+            f"`{name}` must lie inside `bounds`; {count} point(s) do not, e.g. coordinate "
+            f"{i} of point {p} is {float(points[p, i])!r}, outside "
+            f"[{float(lo[i])!r}, {float(hi[i])!r}]"
         )
     return lo, hi
 

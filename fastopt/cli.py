@@ -4,6 +4,9 @@ Subcommands
 -----------
 demo
     The guided tour that ``make demo`` runs.
+bench
+    Grid search versus gradient descent, Newton and BFGS on test problems
+    (:mod:`fastopt.benchmarking`).
 
 Exit status: 0 on success, 2 on bad usage (one-line error on stderr).
 """
@@ -37,6 +40,9 @@ def _build_parser() -> argparse.ArgumentParser:
         epilog="Example: fastopt demo",
     )
     demo.set_defaults(run=_run_demo)
+    from .benchmarking import add_bench_command
+
+    add_bench_command(sub)
     return parser
 
 

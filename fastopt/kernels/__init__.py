@@ -85,6 +85,18 @@ from ._grid import (
     merge_topk,
     topk_of_values,
 )
+from ._local import (
+    BAD_GRAD_SHAPE,
+    BAD_HESS_SHAPE,
+    bfgs_batch,
+    bfgs_point,
+    gd_batch,
+    gd_point,
+    line_search,
+    newton_batch,
+    newton_point,
+    projected_gradient_norm,
+)
 from ._steps import EPS, absolute_steps, default_relative_step, step_size
 
 __all__ = [
@@ -158,4 +170,14 @@ __all__ = [
     "taylor_remainders_point",
     "topk_of_values",
     "values_batch",
+    "BAD_GRAD_SHAPE",
+    "BAD_HESS_SHAPE",
+    "bfgs_batch",
+    "bfgs_point",
+    "gd_batch",
+    "gd_point",
+    "line_search",
+    "newton_batch",
+    "newton_point",
+    "projected_gradient_norm",
 ]
