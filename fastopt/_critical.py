@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import kernels
+from . import _distributed, kernels
 from ._differentiate import gradient, hessian
 from ._jit import select
 from ._result import (
@@ -333,6 +333,8 @@ def classify_points(
     >>> np.round(res.eigenvalues[1], 6) + 0.0
     array([-2.,  0.])
     """
+    if (lazy := _distributed.maybe_dask(classify_points, **locals())) is not NotImplemented:
+        return lazy
     points, batch_shape, pshape = as_points(x, ndim, finite=False)
     args = check_args(args)
     gt = _check_tol("gtol", gtol, batch_shape)

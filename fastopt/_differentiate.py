@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import kernels
+from . import _distributed, kernels
 from ._jit import select
 from ._result import DerivativeResult, NonFiniteWarning, Status, TaylorModel
 from ._validation import (
@@ -280,6 +280,8 @@ def gradient(
     >>> bool(abs(res.value[0] - np.cos(0.5)) < 1e-12), bool(res.error[0] < 1e-8)
     (True, True)
     """
+    if (lazy := _distributed.maybe_dask(gradient, **locals())) is not NotImplemented:
+        return lazy
     return _first_derivative("gradient", f, x, args, method, order, step, ndim, jit,
                              full_output, bounds)
 
@@ -327,6 +329,8 @@ def jacobian(
     array([[2., 0.],
            [1., 0.]])
     """
+    if (lazy := _distributed.maybe_dask(jacobian, **locals())) is not NotImplemented:
+        return lazy
     return _first_derivative("jacobian", f, x, args, method, order, step, ndim, jit,
                              full_output, bounds)
 
@@ -514,6 +518,8 @@ def hessian(
     array([[ 2.,  1.],
            [ 1., -2.]])
     """
+    if (lazy := _distributed.maybe_dask(hessian, **locals())) is not NotImplemented:
+        return lazy
     if grad is not None:
         return _hessian_from_gradient(grad, x, args, method, order, step, ndim, jit,
                                       full_output, bounds)
