@@ -14,6 +14,7 @@ from ._directional import (
     second_directional_derivative,
 )
 from ._distributed import warm_up_workers
+from ._expr import Expression, compile_expression
 from ._grid import grid_search
 from ._minimize import minimize
 from ._result import (
@@ -38,6 +39,7 @@ __all__ = [
     "CriticalPoints",
     "DerivativeResult",
     "DirectionalResult",
+    "Expression",
     "GradientCheck",
     "HessianCheck",
     "HessianClassification",
@@ -51,6 +53,7 @@ __all__ = [
     "__version__",
     "check_grad",
     "check_hessian",
+    "compile_expression",
     "classify_hessians",
     "classify_points",
     "directional_curvature",
