@@ -77,7 +77,7 @@ def _build_parser() -> argparse.ArgumentParser:
         description="The basics of numerical optimization in one readable report: "
                     "finite-difference versus exact derivatives, the optimality test, grid "
                     "search versus Newton and BFGS, every critical point of a function "
-                    "classified, and figures. About half a minute, mostly compilation.",
+                    "classified, and figures. 30-45 s on 2 cores, mostly numba compiling.",
         epilog="examples:\n  fastopt demo\n  fastopt demo --out figures --no-plots\n",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
