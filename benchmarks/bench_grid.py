@@ -16,7 +16,8 @@ grid and the 10^9-point memory check is skipped.
   numba user would write by hand. ``numba-prange-rows-limit``: the faster hand-written
   form, prange over rows with a tight inner loop over the last axis (what fastopt's
   kernels do, without their generality).
-* ``fastopt:1thread``: ``numba.set_num_threads(1)`` (the 1 vs 2 threads scaling table).
+* ``...:1thread``: ``numba.set_num_threads(1)`` (the 1 vs 2 threads scaling table; on
+  a loaded machine the 1-thread rows compare per-point efficiency more reliably).
 * ``test_memory``: peak resident memory of fresh subprocesses before and after one scan
   (``VmHWM`` from /proc/self/status, the peak RSS of the process image; ``ru_maxrss``
   where /proc is missing): scipy.brute and fastopt on the 2-D problem, and fastopt on
@@ -133,6 +134,7 @@ LIBRARIES = [
     "scipy.brute:njit-f",
     "numba-prange-limit",
     "numba-prange-rows-limit",
+    "numba-prange-rows-limit:1thread",
 ]
 
 
@@ -153,13 +155,14 @@ def _runner(library, f, bounds, num):
         return lambda: float(scipy.optimize.brute(g, bounds, Ns=num, finish=None,
                                                   full_output=True)[1])
     limit = prange_limit if library == "numba-prange-limit" else prange_rows_limit
+    # (":1thread" variants: the `threads` fixture sets numba's thread count)
     return lambda: limit(COMPILED[f], lo, hi, nums)[0]
 
 
 @pytest.fixture
 def threads(library):
     before = numba.get_num_threads()
-    if library == "fastopt:1thread":
+    if library.endswith(":1thread"):
         numba.set_num_threads(1)
     yield numba.get_num_threads()
     numba.set_num_threads(before)

@@ -477,6 +477,17 @@ def test_progress_bar_true_false_and_auto(capsys):
     assert capsys.readouterr().err == ""
 
 
+def test_progress_auto_shows_a_bar_for_long_scans_on_a_terminal(capsys, monkeypatch):
+    pytest.importorskip("tqdm")
+    monkeypatch.setattr(grid_module, "_isatty", lambda: True)
+    monkeypatch.setattr(grid_module, "_AUTO_PROGRESS_SECONDS", 0.0)  # "long" = any
+    fastopt.grid_search(plateaus, [(-1.0, 1.0)] * 3, num=60)
+    assert "grid_search" in capsys.readouterr().err
+    monkeypatch.setattr(grid_module, "_AUTO_PROGRESS_SECONDS", 1e9)
+    fastopt.grid_search(plateaus, [(-1.0, 1.0)] * 3, num=60)
+    assert capsys.readouterr().err == ""
+
+
 def test_next_block_rule():
     assert grid_module._next_block(4096, 1e12, 10**12) == 4096 * grid_module._BLOCK_GROWTH
     assert grid_module._next_block(4096, 1e6, 10**9) == 250_000
