@@ -156,7 +156,7 @@ def classify_hessians(H, *, tol=None, eigenvalues: bool = True) -> HessianClassi
     eigenvalues : bool, optional
         False takes the inertia-only path: ``L D L^T`` factorisations of
         ``H -+ tol I`` count the eigenvalues on each side of ``+-tol`` without computing
-        them (Sylvester's law of inertia), 2-5x faster.
+        them (Sylvester's law of inertia), 3-5x faster for n >= 4.
 
     Returns
     -------
