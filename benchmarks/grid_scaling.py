@@ -65,10 +65,14 @@ def measure(repeat):
 def fit(rows):
     slopes = {}
     for n in POINTS_PER_AXIS:
-        sel = [(e, t) for (nn, e, _, p, t) in rows if nn == n and p >= MIN_FIT_POINTS]
+        sel = [(e, p, t) for (nn, e, _, p, t) in rows if nn == n and p >= MIN_FIT_POINTS]
         if len(sel) >= 2:
-            e, t = np.array(sel).T
-            slopes[n] = (np.polyfit(np.log(1 / e), np.log(t), 1)[0], len(sel))
+            e, p, t = np.array(sel).T
+            slopes[n] = (
+                np.polyfit(np.log(1 / e), np.log(t), 1)[0],
+                np.polyfit(np.log(p), np.log(t), 1)[0],
+                len(sel),
+            )
     return slopes
 
 
@@ -107,11 +111,14 @@ def main():
     print("|---|---|---|---|---|---|")
     for n, eps, m, total, t in rows:
         print(f"| {n} | {eps:.3g} | {m} | {total:.3g} | {t:.4f} | {1e9 * t / total:.1f} |")
-    print("\n| n | fitted slope of log(time) vs log(1/eps) | scans used (>= 3e6 points) |")
-    print("|---|---|---|")
-    for n, (slope, count) in slopes.items():
-        print(f"| {n} | {slope:.2f} | {count} |")
-    assert all(math.isfinite(s) for s, _ in slopes.values())
+    print(
+        "\n| n | slope of log(time) vs log(1/eps) | slope vs log(points) "
+        "| scans used (>= 3e6 points) |"
+    )
+    print("|---|---|---|---|")
+    for n, (slope, per_point, count) in slopes.items():
+        print(f"| {n} | {slope:.2f} | {per_point:.2f} | {count} |")
+    assert all(math.isfinite(s) for s, _, _ in slopes.values())
 
 
 if __name__ == "__main__":

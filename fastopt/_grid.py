@@ -207,7 +207,7 @@ def grid_search(
     >>> res.num, res.spacing, res.indices
     ((201, 201), array([0.01, 0.01]), array([20200, 19999, 20199]))
     >>> round(res.bound, 3)  # 0 <= fun - min over the box <= bound
-    0.649
+    0.648
     >>> from dask.distributed import Client  # doctest: +SKIP
     >>> with Client(n_workers=2, threads_per_worker=1) as client:  # doctest: +SKIP
     ...     res = fastopt.grid_search(rastrigin, [(-5.12, 5.12)] * 2, num=1025,
