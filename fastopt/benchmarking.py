@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 import numba
 import numpy as np
 
-from ._grid import grid_search
+from ._grid import _isatty, _tqdm, grid_search
 from ._minimize import METHODS, minimize, polish
 
 __all__ = [
@@ -455,9 +455,7 @@ def run(
     warmed: set = set()
     for name in names:
         prob = PROBLEMS[name]
-        for n in dims:
-            if n < prob.min_n:
-                continue
+        for n in _dims_of(prob, dims):
             case = _Case(prob, n, target, seed, starts)
             for method in methods:
                 if (name, method) not in warmed:
@@ -502,12 +500,8 @@ class _Case:
 
     def runs(self, method, eps, max_grid_points):
         if method.startswith("grid"):
-            widths = np.array([hi - lo for lo, hi in self.bounds])
             lo, hi = np.array(self.bounds).T
-            for e in eps:
-                points = math.prod(math.ceil(w / e - 1e-12) + 1 for w in widths)
-                if points > max_grid_points:
-                    continue
+            for e in _grid_eps(self.bounds, eps, max_grid_points):
                 res = grid_search(self.prob.f, self.bounds, args=self.args, eps=e,
                                   progress=False)
                 seconds = res.elapsed  # the scan, compilation excluded
@@ -529,6 +523,41 @@ class _Case:
             seconds = time.perf_counter() - t0
             yield self.record(method, f"start={i}", res.nfev, seconds, res.x, res.fun,
                               res.success)
+
+
+def _dims_of(prob, dims):
+    """The dimensions of `dims` that problem `prob` is defined in."""
+    return [n for n in dims if n >= prob.min_n]
+
+
+def _grid_eps(bounds, eps, max_grid_points):
+    """The spacings of `eps` whose grid over `bounds` has at most `max_grid_points`."""
+    widths = [hi - lo for lo, hi in bounds]
+    return [e for e in eps
+            if math.prod(math.ceil(w / e - 1e-12) + 1 for w in widths) <= max_grid_points]
+
+
+def count_runs(problems=None, dims=(1, 2, 3, 4, 5, 6), *, eps=DEFAULT_EPS,
+               methods=DEFAULT_METHODS, starts=10, max_grid_points=10**8) -> int:
+    """Return how many records :func:`run` with the same arguments produces.
+
+    Examples
+    --------
+    >>> from fastopt.benchmarking import count_runs
+    >>> count_runs(["rosenbrock"], [2, 3], eps=[0.1], methods=["grid", "bfgs"], starts=5)
+    12
+    """
+    total = 0
+    for name in PROBLEMS if problems is None else problems:
+        prob = PROBLEMS[name]
+        for n in _dims_of(prob, dims):
+            bounds = prob.bounds(n)
+            for method in methods:
+                if method.startswith("grid"):
+                    total += len(_grid_eps(bounds, eps, max_grid_points))
+                else:
+                    total += starts
+    return total
 
 
 # ------------------------------------------------------------------------ command line
@@ -640,7 +669,9 @@ def add_bench_command(subparsers) -> None:
     p.add_argument("--out", default=".", metavar="DIR",
                    help="folder for the CSV, JSON and PNG files (default: .)")
     p.add_argument("--no-plot", action="store_true", help="write no figure")
-    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    p.add_argument("--no-progress", "--quiet", dest="quiet", action="store_true",
+                   help="no progress on stderr (default: a progress bar when stderr is "
+                        "a terminal and tqdm is installed, otherwise one line per run)")
     p.set_defaults(run=_run_command)
 
 
@@ -648,14 +679,29 @@ def _run_command(ns) -> int:
     import os
     import sys
 
-    def report(r):
+    def lines(r):
         print(f"  {r['problem']:>15} n={r['n']} {r['method']:>9} {r['setting']:>9}: "
               f"nfev {r['nfev']:>10}  |f - f*| {r['f_error']:.2e}  {r['seconds']:.3g} s",
               file=sys.stderr)
 
-    res = run(ns.problems, ns.dims, eps=ns.eps, methods=ns.methods, starts=ns.starts,
-              target=ns.target, max_grid_points=ns.max_grid_points, seed=ns.seed,
-              progress=None if ns.quiet else report)
+    def tick(r):
+        bar.set_postfix_str(f"{r['problem']} n={r['n']} {r['method']}", refresh=False)
+        bar.update(1)
+
+    bar = None
+    report = None if ns.quiet else lines
+    if report is not None and _isatty() and (tqdm := _tqdm()) is not None:
+        total = count_runs(ns.problems, ns.dims, eps=ns.eps, methods=ns.methods,
+                           starts=ns.starts, max_grid_points=ns.max_grid_points)
+        bar = tqdm(total=total, unit="run", desc="fastopt bench", file=sys.stderr)
+        report = tick
+    try:
+        res = run(ns.problems, ns.dims, eps=ns.eps, methods=ns.methods, starts=ns.starts,
+                  target=ns.target, max_grid_points=ns.max_grid_points, seed=ns.seed,
+                  progress=report)
+    finally:
+        if bar is not None:
+            bar.close()
     os.makedirs(ns.out, exist_ok=True)
     base = os.path.join(ns.out, "grid_vs_derivatives")
     res.to_csv(base + ".csv")

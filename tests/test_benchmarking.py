@@ -136,6 +136,28 @@ def test_cli_bench(tmp_path, capsys):
     assert capsys.readouterr().err == ""
 
 
+def test_count_runs_matches_run(small):
+    planned = benchmarking.count_runs(["rosenbrock", "quadratic"], [1, 2, 3], eps=[0.5, 0.2],
+                                      starts=2)
+    assert planned == len(small.records)
+    # grids above max_grid_points are neither run nor counted
+    assert benchmarking.count_runs(["quadratic"], [3], eps=[0.01], methods=["grid"],
+                                   max_grid_points=1000) == 0
+
+
+def test_cli_bench_progress_bar_on_a_terminal(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("tqdm")
+    monkeypatch.setattr(benchmarking, "_isatty", lambda: True)
+    argv = ["bench", "--problems", "rosenbrock", "--dims", "2", "--eps", "0.5",
+            "--methods", "grid,bfgs", "--starts", "2", "--out", str(tmp_path), "--no-plot"]
+    assert run_cli(argv) == 0
+    err = capsys.readouterr().err
+    assert "fastopt bench" in err and "3/3" in err  # one bar over the 3 planned runs
+    assert "nfev" not in err  # ... instead of the per-run lines
+    assert run_cli([*argv, "--no-progress"]) == 0
+    assert capsys.readouterr().err == ""
+
+
 @pytest.mark.parametrize(
     ("argv", "match"),
     [
