@@ -14,7 +14,7 @@ from collections.abc import Callable
 import numpy as np
 
 from . import _distributed, kernels
-from ._jit import select
+from ._jit import num_threads, runs_serially, select
 from ._result import DerivativeResult, NonFiniteWarning, Status, TaylorModel
 from ._validation import (
     as_points,
@@ -25,6 +25,7 @@ from ._validation import (
     check_positive_steps,
     check_probe,
 )
+from .kernels._batch import CHUNKS_PER_THREAD
 from .kernels._fd import cached_stencil
 
 __all__ = ["gradient", "jacobian", "hessian", "taylor"]
@@ -138,6 +139,8 @@ _ARGS_POSITION = {
     kernels.gradient_complex_batch: 4,
     kernels.jacobian_complex_batch: 4,
     kernels.hessian_batch: 6,
+    kernels.gradient_central_batch: 4,
+    kernels.hessian_central_batch: 4,
 }
 
 
@@ -188,9 +191,14 @@ def _first_derivative(what, f, x, args, method, order, step, ndim, jit, full_out
         st = cached_stencil(method, order)
         nonzero = int(np.count_nonzero(st[0]))
         nfev += npoints * (n * nonzero + (nonzero < st.shape[1] or bounded))
-        kernel = kernels.jacobian_batch if vector else kernels.gradient_batch
-        _run(kernel, nfev * n, jit, func, points, pshape, rstep, st, _one_sided(method, order),
-             lo, hi, args, out)
+        if not (vector or bounded) and method == "central" and order == 2:
+            # the default call: same numbers from a kernel that compiles 3x faster
+            _run(kernels.gradient_central_batch, nfev * n, jit, func, points, pshape, rstep,
+                 args, out)
+        else:
+            kernel = kernels.jacobian_batch if vector else kernels.gradient_batch
+            _run(kernel, nfev * n, jit, func, points, pshape, rstep, st,
+                 _one_sided(method, order), lo, hi, args, out)
     shape = batch_shape + (m,) + pshape if vector else batch_shape + pshape
     value = out.reshape(shape)
     if error is not None:
@@ -335,6 +343,22 @@ def jacobian(
                              full_output, bounds)
 
 
+def _hessian_batch(func, points, pshape, rstep, order, levels, args, out, err, fout, gout,
+                   jit):
+    """Run :func:`fastopt.kernels.hessian_batch`, or its lean twin for the default call."""
+    n = points.shape[1]
+    per_point = 1 + levels * (n * n + n) if order == 2 else 4 * n * n + 1
+    work = points.shape[0] * per_point * n
+    plain = order == 2 and levels == 1 and err.size == 0 and gout.size == 0
+    whole_points = runs_serially(work) or points.shape[0] >= CHUNKS_PER_THREAD * num_threads()
+    if plain and whole_points:
+        # the default call: same numbers from a kernel that compiles 4x faster
+        _run(kernels.hessian_central_batch, work, jit, func, points, pshape, rstep, args, out)
+    else:
+        _run(kernels.hessian_batch, work, jit, func, points, pshape, rstep, order, levels,
+             args, out, err, fout, gout)
+
+
 def _hessian_kernel_call(f, x, args, method, order, step, ndim, jit, want_taylor, bounds):
     """Validate, run the Hessian kernels; return everything taylor and hessian need.
 
@@ -369,8 +393,8 @@ def _hessian_kernel_call(f, x, args, method, order, step, ndim, jit, want_taylor
     fit = ~near
     if fit.all():
         nfev += npoints * per_point
-        _run(kernels.hessian_batch, nfev * n, jit, func, points, pshape, rstep,
-             stencil_order, levels, args, out, err, fout, gout)
+        _hessian_batch(func, points, pshape, rstep, stencil_order, levels, args, out, err,
+                       fout, gout, jit)
         return points, batch_shape, pshape, rstep, method, out, err, fout, gout, nfev
     if fit.any():
         sub = np.ascontiguousarray(points[fit])
@@ -379,8 +403,8 @@ def _hessian_kernel_call(f, x, args, method, order, step, ndim, jit, want_taylor
         fo = np.empty(sub.shape[0]) if want_taylor else _NO_F
         go = np.empty((sub.shape[0], n)) if want_taylor else _NO_G
         nfev += sub.shape[0] * per_point
-        _run(kernels.hessian_batch, sub.shape[0] * per_point * n, jit, func, sub, pshape,
-             rstep, stencil_order, levels, args, o, e, fo, go)
+        _hessian_batch(func, sub, pshape, rstep, stencil_order, levels, args, o, e, fo, go,
+                       jit)
         out[fit] = o
         if err.size:
             err[fit] = e

@@ -45,7 +45,8 @@ import types
 import numba
 from numba.core.registry import CPUDispatcher
 
-__all__ = ["jit", "noargs_twin", "python_twin", "select", "serial_twin", "num_threads"]
+__all__ = ["jit", "noargs_twin", "num_threads", "python_twin", "runs_serially", "select",
+           "serial_twin"]
 
 _OPTIONS = {"error_model": "numpy", "fastmath": False, "nogil": True}
 
@@ -216,6 +217,11 @@ def select(kernel, *, work: int, jit: bool, noargs: bool = False):
         return python_twin(kernel)
     if noargs:
         kernel = noargs_twin(kernel)
-    if work < PARALLEL_MIN_WORK or num_threads() == 1:
+    if runs_serially(work):
         return serial_twin(kernel)
     return kernel
+
+
+def runs_serially(work: int) -> bool:
+    """Whether :func:`select` picks the serial build for this much work."""
+    return work < PARALLEL_MIN_WORK or num_threads() == 1
