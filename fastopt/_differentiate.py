@@ -178,6 +178,10 @@ def _first_derivative(what, f, x, args, method, order, step, ndim, jit, full_out
     if method == "richardson":
         levels = order // 2
         nfev += npoints * (n * 2 * levels + bounded)
+        if bounded:  # one-sided coordinates take 2 levels - 1 steps (same error order)
+            h0 = _abs_steps(points, rstep, method)
+            near = ~((points - h0 >= lo) & (points + h0 <= hi))
+            nfev += 2 * (levels - 1) * int(np.count_nonzero(near))
         err = np.empty_like(out)
         kernel = kernels.jacobian_richardson_batch if vector else kernels.gradient_richardson_batch
         _run(kernel, nfev * n, jit, func, points, pshape, rstep, levels, lo, hi, args, out,
@@ -364,7 +368,7 @@ def _hessian_kernel_call(f, x, args, method, order, step, ndim, jit, want_taylor
 
     With `bounds`, points whose stencil fits inside the box go through
     :func:`fastopt.kernels.hessian_batch`; the others through
-    :func:`fastopt.kernels.hessian_bounded_batch` (one-sided, order 2, no error estimate).
+    :func:`fastopt.kernels.hessian_bounded_batch` (one-sided, extrapolated to the same order).
     """
     method, order = _check_method_order(method, order, HESSIAN_ORDERS, "hessian")
     points, batch_shape, pshape = as_points(x, ndim)
@@ -411,18 +415,20 @@ def _hessian_kernel_call(f, x, args, method, order, step, ndim, jit, want_taylor
         if want_taylor:
             fout[fit], gout[fit] = fo, go
     edge = np.ascontiguousarray(points[near])
-    r2 = rstep if method == "central" and order == 2 else check_positive_steps(
-        step, pshape, kernels.default_relative_step(2, 2))
+    # one-sided stencils have every power h^2, h^3, ... in their error: order - 1 steps
+    # extrapolated keep the error order of the method (order = 2 levels for Richardson)
+    target = 2 * levels if method == "richardson" else order
     o = np.empty((edge.shape[0], n, n))
+    e = np.empty_like(o)
     fo = np.empty(edge.shape[0])
     go = np.empty((edge.shape[0], n))
     nev = np.zeros(edge.shape[0], dtype=np.int64)
-    _run(kernels.hessian_bounded_batch, edge.shape[0] * (n * n + 2 * n) * n, jit, func, edge,
-         pshape, r2, lo, hi, args, o, fo, go, nev)
+    _run(kernels.hessian_bounded_batch, edge.shape[0] * (target - 1) * (n * n + 2 * n) * n,
+         jit, func, edge, pshape, rstep, target - 1, lo, hi, args, o, e, fo, go, nev)
     nfev += int(nev.sum())
     out[near] = o
     if err.size:
-        err[near] = np.nan
+        err[near] = e
     if want_taylor:
         fout[near], gout[near] = fo, go
     return points, batch_shape, pshape, rstep, method, out, err, fout, gout, nfev

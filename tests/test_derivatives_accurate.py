@@ -326,6 +326,21 @@ def analytic_box(x):
     return np.exp(x[0]) * np.sin(x[1]) + x[0] * x[0] * x[0]
 
 
+@pytest.mark.parametrize("order", [4, 6])
+def test_richardson_next_to_a_bound_keeps_its_order(order):
+    """One-sided extrapolation converges like h^order, as the central one does inside."""
+    x = np.array([[0.0, 0.5]])  # x0 on its lower bound: a forward stencil for coordinate 0
+    exact = _square_grad(x[0])
+    errors = []
+    for step in (0.2, 0.1):
+        res = fastopt.gradient(analytic_box, x, method="richardson", order=order, step=step,
+                               bounds=BOX, full_output=True)
+        errors.append(np.abs(res.value[0] - exact))
+    observed = np.log2(errors[0] / errors[1])  # per coordinate
+    assert observed[0] >= order - 0.7  # the one-sided coordinate
+    assert observed[1] >= order - 0.7  # the central one
+
+
 def test_bounds_jacobian_and_counts():
     @numba.njit
     def F(x):
@@ -333,7 +348,11 @@ def test_bounds_jacobian_and_counts():
 
     res = fastopt.jacobian(F, CORNERS, bounds=BOX, method="richardson", full_output=True)
     assert res.success
-    assert res.nfev == 1 + len(CORNERS) * (2 * 6 + 1)  # probe + f(x) per point + 6 per coord
+    # probe + f(x) per point + 6 per central coordinate, 10 per one-sided one (5 levels)
+    h = 0.03 * np.maximum(1.0, np.abs(CORNERS))  # the default relative step, 0.03
+    one_sided = int(np.count_nonzero((CORNERS - h < 0.0) | (CORNERS + h > 1.0)))
+    assert one_sided == 6
+    assert res.nfev == 1 + len(CORNERS) * (2 * 6 + 1) + 4 * one_sided
     for p in range(len(CORNERS)):
         x = CORNERS[p]
         exact = np.array([_square_grad(x), [x[1], x[0]]])
@@ -362,6 +381,32 @@ def test_hessian_and_taylor_with_bounds_stay_inside(method):
         assert rel_error(model.grad[p], _square_grad(CORNERS[p])) <= 1e-6
 
 
+@numba.njit
+def steep_in_unit_square(x):
+    if x[0] < 0.0 or x[0] > 1.0 or x[1] < 0.0 or x[1] > 1.0:
+        return np.nan
+    return np.exp(3.0 * x[0]) * np.sin(3.0 * x[1])
+
+
+@pytest.mark.parametrize(("method", "order"), [("central", 2), ("central", 4),
+                                               ("richardson", 6)])
+def test_hessian_next_to_a_bound_keeps_its_order(method, order):
+    """Each entry converges like h^order at a point on a bound, as inside the box."""
+    x = np.array([[0.0, 0.5]])  # x0 on its lower bound: one-sided in coordinate 0
+    e, s, c = np.exp(0.0), np.sin(1.5), np.cos(1.5)
+    exact = 9.0 * np.array([[e * s, e * c], [e * c, -e * s]])
+    errors = []
+    for step in (0.2, 0.1):  # large steps: truncation, not rounding, dominates
+        res = fastopt.hessian(steep_in_unit_square, x, method=method, order=order,
+                              step=step, bounds=BOX, full_output=True)
+        assert res.success
+        errors.append(np.abs(res.value[0] - exact))
+        if method == "richardson":
+            assert np.all(res.error[0] >= errors[-1])  # the estimates bound the errors
+    observed = np.log2(errors[0] / errors[1])
+    assert np.all(observed >= order - 0.5), observed
+
+
 def test_hessian_bounds_nfev_counts_every_call():
     calls = [0]
 
@@ -370,8 +415,10 @@ def test_hessian_bounds_nfev_counts_every_call():
         assert 0.0 <= x[0] <= 1.0 and 0.0 <= x[1] <= 1.0
         return float(np.exp(x[0]) * np.sin(x[1]) + x[0] ** 3)
 
-    res = fastopt.hessian(f, CORNERS, bounds=BOX, jit=False, full_output=True)
-    assert res.nfev == calls[0]
+    for kw in ({}, {"order": 4}, {"method": "richardson"}):
+        calls[0] = 0
+        res = fastopt.hessian(f, CORNERS, bounds=BOX, jit=False, full_output=True, **kw)
+        assert res.nfev == calls[0]
     # with a user gradient, one-sided stencils of the requested order next to a bound
     Hg = fastopt.hessian(None, CORNERS, bounds=BOX, grad=lambda x: np.array(
         [np.exp(x[0]) * np.sin(x[1]) + 3 * x[0] ** 2, np.exp(x[0]) * np.cos(x[1])]),

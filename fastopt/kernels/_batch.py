@@ -302,8 +302,8 @@ def gradient_richardson_batch(f, points, pshape, rstep, levels, lo, hi, args, ou
     ``levels`` central differences at ``h / 2^l`` (2 evaluations each per coordinate)
     are extrapolated to error ``O(h^(2 levels))``; `err` (shape (N, n)) receives the
     error estimates. `lo`, `hi` (shape (n,), ``-inf``/``inf`` for none) bound every
-    evaluation point; near a bound one-sided stencils are used. See
-    :mod:`fastopt.kernels._richardson`.
+    evaluation point; near a bound one-sided stencils at ``2 levels - 1`` steps keep the
+    error order (``4 levels - 2`` evaluations there). See :mod:`fastopt.kernels._richardson`.
 
     Examples
     --------

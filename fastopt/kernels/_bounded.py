@@ -10,6 +10,14 @@ Off-diagonal entries with a one-sided coordinate use the tensor product of the t
 first-derivative stencils (central ``(-1, 1) / 2h`` or one-sided ``(-3, 4, -1) / 2s`` at
 offsets ``(0, 1, 2)``), evaluations on the axes shared. Every formula has error
 ``O(h^2)``; evaluation coordinates are clamped to the box (an ulp-level change).
+
+Higher orders (``order=4`` and ``"richardson"`` next to a bound): the same Hessian at
+``L`` steps ``s / 2^l`` -- which stencil each coordinate uses is decided once, at the
+largest step -- extrapolated by Richardson's rule for an error expansion in every power
+``h^2, h^3, ...`` (factors ``2^(k+1)``, :mod:`fastopt.kernels._richardson`): error
+``O(h^(L+1))``, so ``L = 3`` for order 4 and ``L = 5`` for order 6. The error estimate is
+the change made by the last extrapolation step plus the rounding ``16 eps |f(x)| / s^2``
+at the finest step.
 """
 
 from __future__ import annotations
@@ -20,7 +28,8 @@ from numba import prange
 from .._jit import jit
 from ._batch import chunk_bounds, num_chunks
 from ._fd import _clamp, _load, _one_sided_step
-from ._steps import step_size
+from ._richardson import _neville
+from ._steps import EPS, step_size
 
 
 @jit(inline=True)
@@ -48,8 +57,13 @@ def _axis_value(side, f0, i, c, one_sided):
 
 
 @jit(inline=True)
-def _hessian_bounded_point(f, w, wp, lo, hi, rstep, args, H, steps, onesided, side):
-    """Hessian of one point (w) into H (n, n); returns (f(x), evaluations used)."""
+def _hessian_bounded_point(f, w, wp, lo, hi, rstep, args, H, steps, onesided, side,
+                           scale=1.0):
+    """Hessian of one point (w) into H (n, n); returns (f(x), evaluations used).
+
+    The stencils are chosen for the steps of `rstep` and then used with steps divided by
+    `scale` (a power of 2, for extrapolation).
+    """
     n = w.size
     f0 = f(wp, *args)
     nev = 1
@@ -58,6 +72,8 @@ def _hessian_bounded_point(f, w, wp, lo, hi, rstep, args, H, steps, onesided, si
         h = step_size(xi, rstep[i])
         if xi - h >= lo[i] and xi + h <= hi[i]:
             onesided[i] = False
+            if scale != 1.0:
+                h = (xi + h / scale) - xi
             steps[i] = h
             w[i] = xi + h
             side[i, 0] = f(wp, *args)
@@ -68,6 +84,8 @@ def _hessian_bounded_point(f, w, wp, lo, hi, rstep, args, H, steps, onesided, si
         else:
             onesided[i] = True
             s = _one_sided_step(xi, h, 3.0, lo[i], hi[i])
+            if scale != 1.0:
+                s = (xi + s / scale) - xi
             steps[i] = s
             for k in range(3):
                 w[i] = _clamp(xi + (k + 1) * s, lo[i], hi[i])
@@ -118,20 +136,38 @@ def _hessian_bounded_point(f, w, wp, lo, hi, rstep, args, H, steps, onesided, si
     return f0, nev
 
 
+@jit(inline=True)
+def _extrapolate(values, T):
+    """Richardson extrapolation (every power from h^2) of values at steps s / 2^l."""
+    L = values.size
+    for lev in range(L):
+        T[lev] = values[lev]
+    if L == 1:
+        return T[0], np.nan
+    return _neville(T, L, 1)
+
+
 @jit(parallel=True)
-def hessian_bounded_batch(f, points, pshape, rstep, lo, hi, args, out, fout, gout, nev):
-    """Order-2 Hessians that keep every evaluation inside ``[lo, hi]``, in parallel.
+def hessian_bounded_batch(f, points, pshape, rstep, levels, lo, hi, args, out, err, fout, gout,
+                          nev):
+    """Hessians that keep every evaluation inside ``[lo, hi]``, in parallel.
 
     Parameters
     ----------
     f, points, pshape, rstep, args
         As for :func:`fastopt.kernels.hessian_batch`.
+    levels : int
+        1: the order-2 stencils. ``L > 1``: those stencils at ``L`` steps ``s / 2^l``,
+        extrapolated to error ``O(h^(L+1))`` (see the module notes).
     lo, hi : ndarray, shape (n,)
         The box.
     out : ndarray, shape (N, n, n)
         Hessians.
+    err : ndarray, shape (N, n, n)
+        Error estimates (NaN for ``levels == 1``).
     fout, gout : ndarray, shapes (N,) and (N, n)
-        f(x) and the order-2 gradient from the same axis evaluations.
+        f(x) and the gradient from the same axis evaluations (extrapolated like the
+        Hessian).
     nev : ndarray of int64, shape (N,)
         Objective evaluations used per point (data-dependent next to a bound).
 
@@ -142,11 +178,12 @@ def hessian_bounded_batch(f, points, pshape, rstep, lo, hi, args, out, fout, gou
     >>> @numba.njit
     ... def f(x):
     ...     return x[0] ** 3 + x[0] * x[1]
-    >>> out = np.empty((1, 2, 2)); fo = np.empty(1); go = np.empty((1, 2))
+    >>> out, err = np.empty((1, 2, 2)), np.empty((1, 2, 2))
+    >>> fo, go = np.empty(1), np.empty((1, 2))
     >>> nev = np.empty(1, dtype=np.int64)
     >>> lo, hi = np.zeros(2), np.ones(2)
-    >>> hessian_bounded_batch(f, np.array([[0.0, 1.0]]), (2,), np.full(2, 1e-4), lo, hi,
-    ...                       (), out, fo, go, nev)
+    >>> hessian_bounded_batch(f, np.array([[0.0, 1.0]]), (2,), np.full(2, 1e-4), 1, lo, hi,
+    ...                       (), out, err, fo, go, nev)
     >>> np.round(out[0], 6), int(nev[0])
     (array([[0., 1.],
            [1., 0.]]), 11)
@@ -160,15 +197,33 @@ def hessian_bounded_batch(f, points, pshape, rstep, lo, hi, args, out, fout, gou
         steps = np.empty(n)
         onesided = np.empty(n, dtype=np.bool_)
         side = np.empty((n, 3))
+        HL = np.empty((levels, n, n))
+        GL = np.empty((levels, n))
+        T = np.empty(levels)
         for p in range(plo, phi):
             _load(w, points, p)
-            f0, used = _hessian_bounded_point(
-                f, w, wp, lo, hi, rstep, args, out[p], steps, onesided, side
-            )
+            used = 0
+            f0 = 0.0
+            for lev in range(levels):
+                f0, k = _hessian_bounded_point(
+                    f, w, wp, lo, hi, rstep, args, HL[lev], steps, onesided, side, 2.0**lev
+                )
+                used += k
+                for i in range(n):
+                    if onesided[i]:
+                        GL[lev, i] = (-3.0 * f0 + 4.0 * side[i, 0] - side[i, 1]) / (
+                            2.0 * steps[i])
+                    else:
+                        GL[lev, i] = (side[i, 0] - side[i, 1]) / (2.0 * steps[i])
             nev[p] = used
             fout[p] = f0
             for i in range(n):
-                if onesided[i]:
-                    gout[p, i] = (-3.0 * f0 + 4.0 * side[i, 0] - side[i, 1]) / (2.0 * steps[i])
-                else:
-                    gout[p, i] = (side[i, 0] - side[i, 1]) / (2.0 * steps[i])
+                gout[p, i], _ = _extrapolate(GL[:, i], T)
+                for j in range(i, n):
+                    val, change = _extrapolate(HL[:, i, j], T)
+                    hmin = min(abs(steps[i]), abs(steps[j]))
+                    e = change + 16.0 * EPS * abs(f0) / (hmin * hmin)
+                    out[p, i, j] = val
+                    out[p, j, i] = val
+                    err[p, i, j] = e
+                    err[p, j, i] = e
