@@ -353,11 +353,12 @@ def _hessian_batch(func, points, pshape, rstep, order, levels, args, out, err, f
     n = points.shape[1]
     per_point = 1 + levels * (n * n + n) if order == 2 else 4 * n * n + 1
     work = points.shape[0] * per_point * n
-    plain = order == 2 and levels == 1 and err.size == 0 and gout.size == 0
+    plain = order == 2 and levels == 1 and err.size == 0
     whole_points = runs_serially(work) or points.shape[0] >= CHUNKS_PER_THREAD * num_threads()
     if plain and whole_points:
         # the default call: same numbers from a kernel that compiles 4x faster
-        _run(kernels.hessian_central_batch, work, jit, func, points, pshape, rstep, args, out)
+        _run(kernels.hessian_central_batch, work, jit, func, points, pshape, rstep, args, out,
+             fout, gout)
     else:
         _run(kernels.hessian_batch, work, jit, func, points, pshape, rstep, order, levels,
              args, out, err, fout, gout)

@@ -317,10 +317,10 @@ def test_kernels_from_user_njit_and_prange():
 
 
 @numba.njit
-def user_default_kernels(X, rg, rh, G, H):
+def user_default_kernels(X, rg, rh, G, H, F, G2):
     shape = (X.shape[1],)
     kernels.gradient_central_batch(least_squares, X, shape, rg, (LS_A, LS_Y), G)
-    kernels.hessian_central_batch(least_squares, X, shape, rh, (LS_A, LS_Y), H)
+    kernels.hessian_central_batch(least_squares, X, shape, rh, (LS_A, LS_Y), H, F, G2)
 
 
 def test_default_path_kernels_equal_the_general_kernels():
@@ -328,13 +328,14 @@ def test_default_path_kernels_equal_the_general_kernels():
     X = np.random.default_rng(6).normal(size=(40, 4))
     rg = np.full(4, kernels.default_relative_step(1, 2))
     rh = np.full(4, kernels.default_relative_step(2, 2))
-    G, H = np.empty((40, 4)), np.empty((40, 4, 4))
-    user_default_kernels(X, rg, rh, G, H)
-    G2, H2 = np.empty_like(G), np.empty_like(H)
+    G, H, F, GH = np.empty((40, 4)), np.empty((40, 4, 4)), np.empty(40), np.empty((40, 4))
+    user_default_kernels(X, rg, rh, G, H, F, GH)
+    G2, H2, F2, GH2 = np.empty_like(G), np.empty_like(H), np.empty_like(F), np.empty_like(GH)
     lo, hi = np.full(4, -np.inf), np.full(4, np.inf)
     st = kernels.stencil("central", 2)
     kernels.gradient_batch(least_squares, X, (4,), rg, st, st, lo, hi, (LS_A, LS_Y), G2)
     kernels.hessian_batch(least_squares, X, (4,), rh, 2, 1, (LS_A, LS_Y), H2,
-                          np.empty((0, 0, 0)), np.empty(0), np.empty((0, 0)))
+                          np.empty((0, 0, 0)), F2, GH2)
     assert np.array_equal(G, G2) and np.array_equal(H, H2)
+    assert np.array_equal(F, F2) and np.array_equal(GH, GH2)  # taylor's f and gradient
     assert rel_error(H, PROBLEMS[0].hess(X[0])) <= 1e-5

@@ -397,11 +397,12 @@ def _cross(f, w, wp, i, j, hi, hj, args):
 
 
 @jit(inline=True)
-def _plain_hessian_points(f, points, pshape, rstep, args, out, start, stop):
+def _plain_hessian_points(f, points, pshape, rstep, args, out, fout, gout, start, stop):
     """Order-2 Hessians (the module formula) of whole points p in [start, stop).
 
     Point by point with the axis values in local buffers: the same numbers as the
     side/pair items, a kernel that compiles in a quarter of the time (measured).
+    `fout`, `gout`: f(x) and the central gradient from the axis values, or size 0.
     """
     n = points.shape[1]
     w = np.empty(n)
@@ -422,6 +423,10 @@ def _plain_hessian_points(f, points, pshape, rstep, args, out, start, stop):
             fm[i] = f(wp, *args)
             w[i] = xi
             out[p, i, i] = (fp[i] - 2.0 * f0 + fm[i]) / (hi * hi)
+            if gout.size > 0:
+                gout[p, i] = (fp[i] - fm[i]) / (2.0 * hi)
+        if gout.size > 0:
+            fout[p] = f0
         for i in range(n):
             xi = w[i]
             hi = h[i]
