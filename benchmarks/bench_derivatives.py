@@ -5,7 +5,9 @@ version for fastopt, numdifftools and scipy.optimize's approx_derivative, a nump
 vectorised over trailing axes for scipy.differentiate (its required calling convention,
 and its fastest), and a jax.numpy version for jax (automatic differentiation, exact).
 "fastopt:limit" is the floor for finite differences: nfev calls of the objective per
-point in a tight parallel njit loop, nothing else.
+point in a tight parallel njit loop, nothing else. "jax" takes and returns numpy arrays,
+as fastopt does; "jax:device" (batches only) keeps input and output as jax arrays, which
+excludes the conversions.
 """
 
 import importlib.util
@@ -165,7 +167,7 @@ def test_hessian_one_point(benchmark, threads, full, lib, n):
 
 
 BATCH_PEERS = ["fastopt", "fastopt:1thread", "fastopt:limit", "scipy.differentiate"]
-BATCH_PEERS += ["jax"] * HAVE_JAX
+BATCH_PEERS += ["jax", "jax:device"] * HAVE_JAX
 
 
 def _batch_gradient_callable(lib, X):
@@ -178,9 +180,12 @@ def _batch_gradient_callable(lib, X):
         from scipy.differentiate import jacobian
 
         return lambda: jacobian(rosen_vectorised, X.T).df.T
-    if lib == "jax":
+    if lib.startswith("jax"):
         jax, f = _jax()
         g = jax.jit(jax.vmap(jax.grad(f)))
+        if lib == "jax:device":  # input and output stay jax arrays: no numpy conversion
+            Xj = jax.device_put(X)
+            return lambda: g(Xj).block_until_ready()
         return lambda: np.asarray(g(X))
     raise ValueError(lib)
 
@@ -196,9 +201,12 @@ def _batch_hessian_callable(lib, X):
         from scipy.differentiate import hessian
 
         return lambda: np.moveaxis(hessian(rosen_vectorised, X.T).ddf, -1, 0)
-    if lib == "jax":
+    if lib.startswith("jax"):
         jax, f = _jax()
         h = jax.jit(jax.vmap(jax.hessian(f)))
+        if lib == "jax:device":
+            Xj = jax.device_put(X)
+            return lambda: h(Xj).block_until_ready()
         return lambda: np.asarray(h(X))
     raise ValueError(lib)
 
@@ -213,7 +221,7 @@ def _batch_check_and_time(benchmark, threads, lib, call, exact, step, rtol, roun
         threads(1)
     value = call()  # warm-up (compilation) and correctness on a sample of the points
     if value is not None:
-        value = value[::step]
+        value = np.asarray(value)[::step]
         flat = (len(exact), -1)
         scale = np.maximum(1.0, np.max(np.abs(exact.reshape(flat)), axis=1))
         err = np.max(np.abs(value - exact).reshape(flat), axis=1) / scale

@@ -120,7 +120,7 @@ def _run(benchmark, threads, lib, call, check, rounds):
 
 
 PEERS = ["fastopt", "fastopt:1thread", "fastopt:grad", "scipy"] + ["numdifftools"] * HAVE_NDT
-SIZES = [10, 100]
+SIZES = [10, pytest.param(100, marks=pytest.mark.full_only)]
 
 
 def _point(n):
@@ -131,9 +131,7 @@ def _point(n):
 
 @pytest.mark.parametrize("lib", PEERS)
 @pytest.mark.parametrize("n", SIZES)
-def test_hvp_one_point(benchmark, threads, full, lib, n):
-    if not full and n > 10:
-        pytest.skip("reduced sizes under --benchmark-disable")
+def test_hvp_one_point(benchmark, threads, lib, n):
     benchmark.group = f"hvp, one point, n={n}"
     x, v = _point(n)
     exact = _exact_hess(x) @ v
@@ -147,9 +145,7 @@ def test_hvp_one_point(benchmark, threads, full, lib, n):
 
 @pytest.mark.parametrize("lib", [p for p in PEERS if p != "fastopt:grad"])
 @pytest.mark.parametrize("n", SIZES)
-def test_directional_derivative_one_point(benchmark, threads, full, lib, n):
-    if not full and n > 10:
-        pytest.skip("reduced sizes under --benchmark-disable")
+def test_directional_derivative_one_point(benchmark, threads, lib, n):
     benchmark.group = f"directional derivative, one point, n={n}"
     x, v = _point(n)
     exact = rosen_grad(x) @ v
@@ -162,9 +158,7 @@ def test_directional_derivative_one_point(benchmark, threads, full, lib, n):
 
 @pytest.mark.parametrize("lib", [p for p in PEERS if p != "fastopt:grad"])
 @pytest.mark.parametrize("n", SIZES)
-def test_check_grad_one_point(benchmark, threads, full, lib, n):
-    if not full and n > 10:
-        pytest.skip("reduced sizes under --benchmark-disable")
+def test_check_grad_one_point(benchmark, threads, lib, n):
     benchmark.group = f"check_grad, one point, n={n}"
     x, _ = _point(n)
 

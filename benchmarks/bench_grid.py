@@ -234,14 +234,13 @@ _MEMORY_SCRIPT = textwrap.dedent(
 )
 
 
+@pytest.mark.full_only  # a peak-memory subprocess: only meaningful in a real run
 @pytest.mark.parametrize(
     ("which", "n", "num"),
     [("scipy.brute", 2, 2000), ("fastopt", 2, 2000), ("fastopt", 3, 1000)],
     ids=["scipy.brute-2d-2000^2", "fastopt-2d-2000^2", "fastopt-3d-1000^3=1e9"],
 )
-def test_memory(benchmark, request, which, n, num):
-    if _disabled(request):
-        pytest.skip("peak-memory subprocess runs only under --benchmark-only")
+def test_memory(benchmark, which, n, num):
     info = {}
 
     def run():
