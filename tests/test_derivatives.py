@@ -338,4 +338,10 @@ def test_default_path_kernels_equal_the_general_kernels():
                           np.empty((0, 0, 0)), F2, GH2)
     assert np.array_equal(G, G2) and np.array_equal(H, H2)
     assert np.array_equal(F, F2) and np.array_equal(GH, GH2)  # taylor's f and gradient
+    J, J2 = np.empty((40, 7, 4)), np.empty((40, 7, 4))
+    kernels.jacobian_central_batch(least_squares_residual, X, (4,), rg, (LS_A, LS_Y), J)
+    kernels.jacobian_batch(least_squares_residual, X, (4,), rg, st, st, lo, hi, (LS_A, LS_Y),
+                           J2)
+    assert np.array_equal(J, J2)
+    assert rel_error(J[0], -LS_A) <= 1e-8
     assert rel_error(H, PROBLEMS[0].hess(X[0])) <= 1e-5

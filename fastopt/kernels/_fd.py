@@ -317,6 +317,41 @@ def _jacobian_items(f, points, pshape, rstep, st, st1, lo, hi, f0, args, out, st
 
 
 @jit(inline=True)
+def _jacobian_central_items(f, points, pshape, rstep, args, out, start, stop):
+    """`_jacobian_items` for the default stencil (central, order 2) without bounds.
+
+    The general loop's arithmetic (``(-f(x - h) / 2 + f(x + h) / 2) / h``) in a kernel that
+    compiles in about half the time (measured).
+    """
+    if start >= stop:
+        return
+    N, n = points.shape
+    m = out.shape[1]
+    w = np.empty(n)
+    wp = w.reshape(pshape)
+    p = start // n
+    i = start - p * n
+    _load(w, points, p)
+    for _ in range(start, stop):
+        xi = w[i]
+        h = step_size(xi, rstep[i])
+        w[i] = xi - h
+        fm = f(wp, *args).ravel()
+        w[i] = xi + h
+        fp = f(wp, *args).ravel()
+        w[i] = xi
+        ok = fm.size == m and fp.size == m
+        for r in range(m):
+            out[p, r, i] = (-0.5 * fm[r] + 0.5 * fp[r]) / h if ok else np.nan
+        i += 1
+        if i == n:
+            i = 0
+            p += 1
+            if p < N:
+                _load(w, points, p)
+
+
+@jit(inline=True)
 def _vector_values_items(f, points, pshape, args, out, start, stop):
     """F(x_p) rows for points p in [start, stop); a wrong length gives a NaN row."""
     n = points.shape[1]
