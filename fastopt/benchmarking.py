@@ -526,12 +526,12 @@ class _Case:
 
 
 def _dims_of(prob, dims):
-    """The dimensions of `dims` that problem `prob` is defined in."""
+    """Return the dimensions of `dims` that problem `prob` is defined in."""
     return [n for n in dims if n >= prob.min_n]
 
 
 def _grid_eps(bounds, eps, max_grid_points):
-    """The spacings of `eps` whose grid over `bounds` has at most `max_grid_points`."""
+    """Return the spacings of `eps` whose grid over `bounds` has at most `max_grid_points`."""
     widths = [hi - lo for lo, hi in bounds]
     return [e for e in eps
             if math.prod(math.ceil(w / e - 1e-12) + 1 for w in widths) <= max_grid_points]

@@ -34,7 +34,6 @@ from ._fd import (
     _jacobian_central_items,
     _jacobian_items,
     _plain_hessian_points,
-    _plain_pair_items,
     _values_items,
     _vector_values_items,
 )

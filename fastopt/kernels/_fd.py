@@ -499,7 +499,6 @@ def _first_pair(start, n):
 def _plain_pair_items(f, points, pshape, rstep, args, side, out, start, stop):
     """`_hessian_pair_items` for order 2 without extrapolation, error or Taylor terms."""
     n = points.shape[1]
-    npairs = n * (n + 1) // 2
     if start >= stop:
         return
     w = np.empty(n)
