@@ -496,6 +496,18 @@ def _first_pair(start, n):
 
 
 @jit(inline=True)
+def _next_pair(p, i, j, n):
+    """The pair item after (p, i, j) in row-major upper-triangle order; True on a new p."""
+    j += 1
+    if j == n:
+        i += 1
+        j = i
+        if i == n:
+            return p + 1, 0, 0, True
+    return p, i, j, False
+
+
+@jit(inline=True)
 def _plain_pair_items(f, points, pshape, rstep, args, side, out, start, stop):
     """`_hessian_pair_items` for order 2 without extrapolation, error or Taylor terms."""
     n = points.shape[1]
@@ -528,16 +540,9 @@ def _plain_pair_items(f, points, pshape, rstep, args, side, out, start, stop):
             val = num / (2.0 * hi * hj)
         out[p, i, j] = val
         out[p, j, i] = val
-        j += 1
-        if j == n:
-            i += 1
-            j = i
-            if i == n:
-                p += 1
-                i = 0
-                j = 0
-                if p < points.shape[0]:
-                    _load(w, points, p)
+        p, i, j, new_point = _next_pair(p, i, j, n)
+        if new_point and p < points.shape[0]:
+            _load(w, points, p)
 
 
 @jit()
@@ -631,14 +636,7 @@ def _plain_extras(points, rstep, side, err, fout, gout, start, stop):
             err[p, j, i] = np.nan
         if gout.size > 0 and i == j:
             fout[p], gout[p, i] = _taylor_terms(points, rstep, 2, 1, side, p, i, T)
-        j += 1
-        if j == n:
-            i += 1
-            j = i
-            if i == n:
-                p += 1
-                i = 0
-                j = 0
+        p, i, j, _ = _next_pair(p, i, j, n)
 
 
 @jit()
@@ -677,16 +675,9 @@ def _hessian_pair_items(f, points, pshape, rstep, order, levels, args, side, out
             err[p, j, i] = e
         if want_taylor and i == j:
             fout[p], gout[p, i] = _taylor_terms(points, rstep, order, levels, side, p, i, T)
-        j += 1
-        if j == n:
-            i += 1
-            j = i
-            if i == n:
-                p += 1
-                i = 0
-                j = 0
-                if p < points.shape[0]:
-                    _load(w, points, p)
+        p, i, j, new_point = _next_pair(p, i, j, n)
+        if new_point and p < points.shape[0]:
+            _load(w, points, p)
 
 
 @jit()
