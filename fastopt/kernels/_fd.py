@@ -497,7 +497,7 @@ def _first_pair(start, n):
 
 @jit(inline=True)
 def _next_pair(p, i, j, n):
-    """The pair item after (p, i, j) in row-major upper-triangle order; True on a new p."""
+    """Return the pair item after (p, i, j) (row-major upper triangle), True on a new p."""
     j += 1
     if j == n:
         i += 1
