@@ -263,7 +263,8 @@ def gradient(
         No evaluation point leaves it: where a stencil would cross a bound, the one-sided
         stencil of the same order is used (forward, else backward, else with the step
         shrunk to the room left). ``f(x)`` is then evaluated once per point (counted).
-        Richardson turns one-sided with error ``O(h^4)``.
+        Richardson keeps its error order there by extrapolating the one-sided stencil
+        over ``order - 1`` steps instead of ``order / 2`` (counted in ``nfev``).
 
     Returns
     -------
@@ -511,9 +512,10 @@ def hessian(
     bounds : array_like, optional
         Box as for :func:`gradient`; no evaluation point leaves it. At points where the
         stencil does not fit, one-sided order-2 stencils are used
-        (:mod:`fastopt.kernels._bounded`; for ``order=4`` and ``"richardson"`` those
-        points get order 2 and a NaN error estimate). With ``grad``, the gradient is
-        differentiated with one-sided stencils of the requested order.
+        (:mod:`fastopt.kernels._bounded`); for ``order=4`` and ``"richardson"`` they are
+        extrapolated over ``order - 1`` steps, which keeps the error order (Richardson
+        also keeps its error estimates). With ``grad``, the gradient is differentiated
+        with one-sided stencils of the requested order.
     grad : callable, optional
         User gradient ``grad(x, *args)`` returning an array of the point shape. The
         Hessian is then its finite-difference Jacobian (``method`` and ``order`` as for
