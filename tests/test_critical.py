@@ -137,6 +137,17 @@ def test_eigenvalues_match_lapack(n):
         assert np.all(np.diff(res.eigenvalues[k]) >= 0)
 
 
+@pytest.mark.parametrize("n", [4, 6, 8])
+def test_batch_eigenvalues_do_not_depend_on_the_other_matrices(n):
+    """Blocks of matrices are solved together (Jacobi lanes): each result is its own."""
+    H = np.array([clustered(n) for _ in range(40)] + [random_symmetric(n) for _ in range(60)]
+                 + [np.zeros((n, n)), np.eye(n), random_symmetric(n) * 1e200])
+    batch = fastopt.classify_hessians(H).eigenvalues
+    reversed_ = fastopt.classify_hessians(H[::-1]).eigenvalues[::-1]
+    alone = np.array([fastopt.classify_hessians(h).eigenvalues for h in H])
+    assert np.array_equal(batch, reversed_) and np.array_equal(batch, alone)
+
+
 @pytest.mark.parametrize("n", [3, 4, 6, 30])
 def test_lapack_and_ql_batches_agree(n):
     H = np.array([clustered(n) for _ in range(20)] + [random_symmetric(n) for _ in range(20)])

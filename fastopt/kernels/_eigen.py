@@ -17,8 +17,15 @@ n              algorithm
                ``p = (a - c) / 2`` (``hypot`` near over/underflow)
 3              trigonometric closed form (Cardano); QL when ``1 - r^2 < 1e-4``, see
                below
+4 .. 8         batches: cyclic Jacobi on blocks of 32 matrices at once, each loop
+               running over the block innermost (vectorised); a block stops when
+               every matrix has ``||offdiag||_F <= 1e-15 ||A||_F`` (then each
+               eigenvalue is that close, by Weyl); matrices that do not converge in
+               12 sweeps, with NaN/inf or with extreme scales go to QL (measured:
+               1.2-2.1x faster than QL here, slower from n = 10)
 4 .. 23        Householder tridiagonalisation + implicit-shift QL (EISPACK ``tql1``)
-               in the thread-local buffer: no allocation
+               in the thread-local buffer: no allocation (one matrix; batches of
+               n >= 9; the fallback above)
 >= 24          LAPACK ``dsyevd`` through ``np.linalg.eigvalsh`` (measured crossover)
 =============  ====================================================================
 
@@ -839,16 +846,200 @@ def _finish(k, neg, zero, pos, inertia, kind):
     kind[k] = kind_from_inertia(neg, zero, pos)
 
 
+# ------------------------------------------------------- lane-parallel Jacobi eigenvalues
+#: Matrices per block of the lane-parallel eigenvalue path (cyclic Jacobi on blocks of
+#: matrices, every loop running over the block innermost so that the compiler vectorises
+#: it; the block size must be a run-time value: a loop with a constant trip count is
+#: unrolled into scalar code instead, measured).
+LANES = 32
+#: n range of that path (measured faster than Householder + QL for these n: 10^5 random
+#: matrices, 2 threads, n = 4: 15.7 ms against 33.5 ms; n = 8: 116 ms against 129 ms;
+#: n = 10: 243 ms against 195 ms).
+_JACOBI_MIN_N = 4
+_JACOBI_MAX_N = 8
+_JACOBI_SWEEPS = 12
+#: Converged when the off-diagonal Frobenius norm is below this times ||A||_F: then every
+#: diagonal entry is within that of an eigenvalue (Weyl), well inside 1e-12 ||A||.
+_JACOBI_TOL = 1e-15
+
+# rows of the per-lane scratch V
+_CHK, _AMAX, _SSQ, _ASYM, _OFF, _T, _S, _U, _ACT = 0, 1, 2, 3, 4, 5, 6, 7, 8
+_NV = 9
+
+
+@jit(inline=True)
+def _lanes_load(H, k0, L, A, V):
+    """A[:, :, l] = symmetric part of H[k0 + l]; per lane the sums of :func:`_load`."""
+    n = H.shape[1]
+    chk, amax, ssq, asym = V[_CHK], V[_AMAX], V[_SSQ], V[_ASYM]
+    for l in range(L):
+        chk[l] = 0.0
+        amax[l] = 0.0
+        ssq[l] = 0.0
+        asym[l] = 0.0
+    for i in range(n):
+        for l in range(L):
+            v = H[k0 + l, i, i]
+            chk[l] += v - v
+            A[i, i, l] = v
+            amax[l] = max(amax[l], abs(v))
+            ssq[l] += v * v
+        for j in range(i):
+            for l in range(L):
+                u = H[k0 + l, i, j]
+                t = H[k0 + l, j, i]
+                chk[l] += (u - u) + (t - t)
+                asym[l] = max(asym[l], abs(u - t))
+                sv = 0.5 * u + 0.5 * t
+                A[i, j, l] = sv
+                A[j, i, l] = sv
+                amax[l] = max(amax[l], abs(sv))
+                ssq[l] += 2.0 * sv * sv
+
+
+@jit(inline=True)
+def _lanes_jacobi(A, n, L, V):
+    """Cyclic Jacobi sweeps on the symmetric A[:, :, :L] until every lane converged.
+
+    A lane that has converged gets rotations by the angle 0 (exact identities) from then
+    on, so its eigenvalues do not depend on the other matrices of its block. Returns the
+    number of sweeps, or -1 if some lane did not converge (its off-diagonal norm is then
+    left in V[_OFF]).
+    """
+    off, ssq, T, S, U, act = V[_OFF], V[_SSQ], V[_T], V[_S], V[_U], V[_ACT]
+    for sweep in range(_JACOBI_SWEEPS + 1):
+        for l in range(L):
+            off[l] = 0.0
+        for p in range(n - 1):
+            for q in range(p + 1, n):
+                for l in range(L):
+                    x = A[p, q, l]
+                    off[l] += x * x
+        done = True
+        for l in range(L):
+            if act[l] != 0.0 and off[l] <= _JACOBI_TOL * _JACOBI_TOL * ssq[l]:
+                act[l] = 0.0
+            if act[l] != 0.0:
+                done = False
+        if done:
+            return sweep
+        if sweep == _JACOBI_SWEEPS:
+            return -1
+        for p in range(n - 1):
+            for q in range(p + 1, n):
+                for l in range(L):
+                    app = A[p, p, l]
+                    aqq = A[q, q, l]
+                    x = A[p, q, l]
+                    d = aqq - app
+                    r = math.sqrt(d * d + 4.0 * x * x)
+                    den = d + math.copysign(r, d)
+                    den = den + (1.0 if den == 0.0 else 0.0)
+                    t = act[l] * (2.0 * x / den)
+                    c = 1.0 / math.sqrt(1.0 + t * t)
+                    sn = t * c
+                    T[l] = t
+                    S[l] = sn
+                    U[l] = sn / (1.0 + c)
+                    A[p, p, l] = app - t * x
+                    A[q, q, l] = aqq + t * x
+                    A[p, q, l] = 0.0
+                    A[q, p, l] = 0.0
+                for r in range(n):
+                    if r != p and r != q:
+                        for l in range(L):
+                            g = A[r, p, l]
+                            h = A[r, q, l]
+                            gn = g - S[l] * (h + g * U[l])
+                            hn = h + S[l] * (g - h * U[l])
+                            A[r, p, l] = gn
+                            A[p, r, l] = gn
+                            A[r, q, l] = hn
+                            A[q, r, l] = hn
+    return -1
+
+
+@jit(inline=True)
+def _lanes_eig(H, k0, L, atol, rtol, srtol, A, V, eig, inertia, kind, tol, fallback):
+    """Eigenvalues and classification of H[k0:k0 + L] by lane-parallel Jacobi.
+
+    Lanes this path does not finish (NaN/inf, extreme scale, no convergence) get
+    ``fallback[l] = True`` and nothing written. Returns the first finished lane whose
+    matrix is asymmetric beyond `srtol`, or -1.
+    """
+    n = H.shape[1]
+    _lanes_load(H, k0, L, A, V)
+    chk, amax, ssq, asym = V[_CHK], V[_AMAX], V[_SSQ], V[_ASYM]
+    for l in range(L):
+        a = amax[l]
+        fallback[l] = chk[l] != 0.0 or a > 1e100 or (0.0 < a < 1e-100)
+        if fallback[l]:  # keep the sweeps finite: this lane is redone by the scalar path
+            for i in range(n):
+                for j in range(n):
+                    A[i, j, l] = 0.0
+            ssq[l] = 0.0
+    act = V[_ACT]
+    for l in range(L):
+        act[l] = 1.0
+    converged = _lanes_jacobi(A, n, L, V) >= 0
+    off = V[_OFF]
+    first = -1
+    for l in range(L):
+        if fallback[l]:
+            continue
+        if not converged and act[l] != 0.0:
+            fallback[l] = True
+            continue
+        k = k0 + l
+        fro = math.sqrt(ssq[l]) * 1.0
+        t = atol[k] if atol.shape[0] > 1 else atol[0]
+        if rtol != 0.0:
+            t += rtol * fro
+        tol[k] = t
+        for i in range(n):  # insertion sort of the diagonal into eig[k]
+            v = A[i, i, l]
+            j = i - 1
+            while j >= 0 and eig[k, j] > v:
+                eig[k, j + 1] = eig[k, j]
+                j -= 1
+            eig[k, j + 1] = v
+        neg = 0
+        pos = 0
+        for i in range(n):
+            neg += eig[k, i] < -t
+            pos += eig[k, i] > t
+        if asym[l] > srtol * fro and first < 0:
+            first = l
+        _finish(k, neg, n - neg - pos, pos, inertia, kind)
+    return first
+
+
 @jit(inline=True)
 def _eig_batch_body(H, atol, rtol, srtol, eig, inertia, kind, tol):
     N = H.shape[0]
     n = H.shape[1]
     nc = _nchunks(N)
     firstbad = np.full(nc, -1, dtype=np.int64)
+    lanes = _JACOBI_MIN_N <= n <= _JACOBI_MAX_N
     for c in prange(nc):
         lo, hi = chunk_bounds(N, nc, c)
         w = np.empty((2 * n + 2, n))
+        A = np.empty((n, n, LANES if lanes else 0))
+        V = np.empty((_NV, LANES if lanes else 0))
+        fallback = np.zeros(hi - lo, dtype=np.bool_)
+        if lanes:
+            fb = np.empty(LANES, dtype=np.bool_)
+            for k0 in range(lo, hi, LANES):
+                L = min(LANES, hi - k0)
+                first = _lanes_eig(H, k0, L, atol, rtol, srtol, A, V, eig, inertia, kind,
+                                   tol, fb)
+                for l in range(L):
+                    fallback[k0 + l - lo] = fb[l]
+                if first >= 0 and firstbad[c] < 0:
+                    firstbad[c] = k0 + first
         for k in range(lo, hi):
+            if lanes and not fallback[k - lo]:
+                continue
             done = False
             if n == 2:
                 finite, e0, e1, bad = _two(H, k, atol, rtol, srtol, tol)
@@ -870,7 +1061,7 @@ def _eig_batch_body(H, atol, rtol, srtol, eig, inertia, kind, tol):
                     eig[k, i] = np.nan
                 _finish(k, -1, -1, -1, inertia, kind)
                 continue
-            if bad and firstbad[c] < 0:
+            if bad and (firstbad[c] < 0 or k < firstbad[c]):
                 firstbad[c] = k
             t = tol[k]
             neg = 0
