@@ -869,32 +869,32 @@ _NV = 9
 
 @jit(inline=True)
 def _lanes_load(H, k0, L, A, V):
-    """A[:, :, l] = symmetric part of H[k0 + l]; per lane the sums of :func:`_load`."""
+    """Load the symmetric part of H[k0 + ln] into A[:, :, ln], with the sums of `_load`."""
     n = H.shape[1]
     chk, amax, ssq, asym = V[_CHK], V[_AMAX], V[_SSQ], V[_ASYM]
-    for l in range(L):
-        chk[l] = 0.0
-        amax[l] = 0.0
-        ssq[l] = 0.0
-        asym[l] = 0.0
+    for ln in range(L):
+        chk[ln] = 0.0
+        amax[ln] = 0.0
+        ssq[ln] = 0.0
+        asym[ln] = 0.0
     for i in range(n):
-        for l in range(L):
-            v = H[k0 + l, i, i]
-            chk[l] += v - v
-            A[i, i, l] = v
-            amax[l] = max(amax[l], abs(v))
-            ssq[l] += v * v
+        for ln in range(L):
+            v = H[k0 + ln, i, i]
+            chk[ln] += v - v
+            A[i, i, ln] = v
+            amax[ln] = max(amax[ln], abs(v))
+            ssq[ln] += v * v
         for j in range(i):
-            for l in range(L):
-                u = H[k0 + l, i, j]
-                t = H[k0 + l, j, i]
-                chk[l] += (u - u) + (t - t)
-                asym[l] = max(asym[l], abs(u - t))
+            for ln in range(L):
+                u = H[k0 + ln, i, j]
+                t = H[k0 + ln, j, i]
+                chk[ln] += (u - u) + (t - t)
+                asym[ln] = max(asym[ln], abs(u - t))
                 sv = 0.5 * u + 0.5 * t
-                A[i, j, l] = sv
-                A[j, i, l] = sv
-                amax[l] = max(amax[l], abs(sv))
-                ssq[l] += 2.0 * sv * sv
+                A[i, j, ln] = sv
+                A[j, i, ln] = sv
+                amax[ln] = max(amax[ln], abs(sv))
+                ssq[ln] += 2.0 * sv * sv
 
 
 @jit(inline=True)
@@ -908,18 +908,18 @@ def _lanes_jacobi(A, n, L, V):
     """
     off, ssq, T, S, U, act = V[_OFF], V[_SSQ], V[_T], V[_S], V[_U], V[_ACT]
     for sweep in range(_JACOBI_SWEEPS + 1):
-        for l in range(L):
-            off[l] = 0.0
+        for ln in range(L):
+            off[ln] = 0.0
         for p in range(n - 1):
             for q in range(p + 1, n):
-                for l in range(L):
-                    x = A[p, q, l]
-                    off[l] += x * x
+                for ln in range(L):
+                    x = A[p, q, ln]
+                    off[ln] += x * x
         done = True
-        for l in range(L):
-            if act[l] != 0.0 and off[l] <= _JACOBI_TOL * _JACOBI_TOL * ssq[l]:
-                act[l] = 0.0
-            if act[l] != 0.0:
+        for ln in range(L):
+            if act[ln] != 0.0 and off[ln] <= _JACOBI_TOL * _JACOBI_TOL * ssq[ln]:
+                act[ln] = 0.0
+            if act[ln] != 0.0:
                 done = False
         if done:
             return sweep
@@ -927,35 +927,35 @@ def _lanes_jacobi(A, n, L, V):
             return -1
         for p in range(n - 1):
             for q in range(p + 1, n):
-                for l in range(L):
-                    app = A[p, p, l]
-                    aqq = A[q, q, l]
-                    x = A[p, q, l]
+                for ln in range(L):
+                    app = A[p, p, ln]
+                    aqq = A[q, q, ln]
+                    x = A[p, q, ln]
                     d = aqq - app
                     r = math.sqrt(d * d + 4.0 * x * x)
                     den = d + math.copysign(r, d)
                     den = den + (1.0 if den == 0.0 else 0.0)
-                    t = act[l] * (2.0 * x / den)
+                    t = act[ln] * (2.0 * x / den)
                     c = 1.0 / math.sqrt(1.0 + t * t)
                     sn = t * c
-                    T[l] = t
-                    S[l] = sn
-                    U[l] = sn / (1.0 + c)
-                    A[p, p, l] = app - t * x
-                    A[q, q, l] = aqq + t * x
-                    A[p, q, l] = 0.0
-                    A[q, p, l] = 0.0
+                    T[ln] = t
+                    S[ln] = sn
+                    U[ln] = sn / (1.0 + c)
+                    A[p, p, ln] = app - t * x
+                    A[q, q, ln] = aqq + t * x
+                    A[p, q, ln] = 0.0
+                    A[q, p, ln] = 0.0
                 for r in range(n):
                     if r != p and r != q:
-                        for l in range(L):
-                            g = A[r, p, l]
-                            h = A[r, q, l]
-                            gn = g - S[l] * (h + g * U[l])
-                            hn = h + S[l] * (g - h * U[l])
-                            A[r, p, l] = gn
-                            A[p, r, l] = gn
-                            A[r, q, l] = hn
-                            A[q, r, l] = hn
+                        for ln in range(L):
+                            g = A[r, p, ln]
+                            h = A[r, q, ln]
+                            gn = g - S[ln] * (h + g * U[ln])
+                            hn = h + S[ln] * (g - h * U[ln])
+                            A[r, p, ln] = gn
+                            A[p, r, ln] = gn
+                            A[r, q, ln] = hn
+                            A[q, r, ln] = hn
     return -1
 
 
@@ -964,40 +964,39 @@ def _lanes_eig(H, k0, L, atol, rtol, srtol, A, V, eig, inertia, kind, tol, fallb
     """Eigenvalues and classification of H[k0:k0 + L] by lane-parallel Jacobi.
 
     Lanes this path does not finish (NaN/inf, extreme scale, no convergence) get
-    ``fallback[l] = True`` and nothing written. Returns the first finished lane whose
+    ``fallback[ln] = True`` and nothing written. Returns the first finished lane whose
     matrix is asymmetric beyond `srtol`, or -1.
     """
     n = H.shape[1]
     _lanes_load(H, k0, L, A, V)
     chk, amax, ssq, asym = V[_CHK], V[_AMAX], V[_SSQ], V[_ASYM]
-    for l in range(L):
-        a = amax[l]
-        fallback[l] = chk[l] != 0.0 or a > 1e100 or (0.0 < a < 1e-100)
-        if fallback[l]:  # keep the sweeps finite: this lane is redone by the scalar path
+    for ln in range(L):
+        a = amax[ln]
+        fallback[ln] = chk[ln] != 0.0 or a > 1e100 or (0.0 < a < 1e-100)
+        if fallback[ln]:  # keep the sweeps finite: this lane is redone by the scalar path
             for i in range(n):
                 for j in range(n):
-                    A[i, j, l] = 0.0
-            ssq[l] = 0.0
+                    A[i, j, ln] = 0.0
+            ssq[ln] = 0.0
     act = V[_ACT]
-    for l in range(L):
-        act[l] = 1.0
+    for ln in range(L):
+        act[ln] = 1.0
     converged = _lanes_jacobi(A, n, L, V) >= 0
-    off = V[_OFF]
     first = -1
-    for l in range(L):
-        if fallback[l]:
+    for ln in range(L):
+        if fallback[ln]:
             continue
-        if not converged and act[l] != 0.0:
-            fallback[l] = True
+        if not converged and act[ln] != 0.0:
+            fallback[ln] = True
             continue
-        k = k0 + l
-        fro = math.sqrt(ssq[l]) * 1.0
+        k = k0 + ln
+        fro = math.sqrt(ssq[ln]) * 1.0
         t = atol[k] if atol.shape[0] > 1 else atol[0]
         if rtol != 0.0:
             t += rtol * fro
         tol[k] = t
         for i in range(n):  # insertion sort of the diagonal into eig[k]
-            v = A[i, i, l]
+            v = A[i, i, ln]
             j = i - 1
             while j >= 0 and eig[k, j] > v:
                 eig[k, j + 1] = eig[k, j]
@@ -1008,8 +1007,8 @@ def _lanes_eig(H, k0, L, atol, rtol, srtol, A, V, eig, inertia, kind, tol, fallb
         for i in range(n):
             neg += eig[k, i] < -t
             pos += eig[k, i] > t
-        if asym[l] > srtol * fro and first < 0:
-            first = l
+        if asym[ln] > srtol * fro and first < 0:
+            first = ln
         _finish(k, neg, n - neg - pos, pos, inertia, kind)
     return first
 
@@ -1033,8 +1032,8 @@ def _eig_batch_body(H, atol, rtol, srtol, eig, inertia, kind, tol):
                 L = min(LANES, hi - k0)
                 first = _lanes_eig(H, k0, L, atol, rtol, srtol, A, V, eig, inertia, kind,
                                    tol, fb)
-                for l in range(L):
-                    fallback[k0 + l - lo] = fb[l]
+                for ln in range(L):
+                    fallback[k0 + ln - lo] = fb[ln]
                 if first >= 0 and firstbad[c] < 0:
                     firstbad[c] = k0 + first
         for k in range(lo, hi):
