@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._jit import jit
+from ._fd import _next_item
 
 
 @jit(inline=True)
@@ -41,12 +42,9 @@ def _gradient_complex_items(f, points, pshape, rstep, args, out, start, stop):
         w[i] = complex(xi, h)
         out[p, i] = f(wp, *args).imag / h
         w[i] = xi
-        i += 1
-        if i == n:
-            i = 0
-            p += 1
-            if p < N:
-                _load_complex(w, points, p)
+        p, i, new_point = _next_item(p, i, n)
+        if new_point and p < N:
+            _load_complex(w, points, p)
 
 
 @jit(inline=True)
@@ -69,9 +67,6 @@ def _jacobian_complex_items(f, points, pshape, rstep, args, out, start, stop):
         w[i] = xi
         for r in range(m):
             out[p, r, i] = fk[r].imag / h if fk.size == m else np.nan
-        i += 1
-        if i == n:
-            i = 0
-            p += 1
-            if p < N:
-                _load_complex(w, points, p)
+        p, i, new_point = _next_item(p, i, n)
+        if new_point and p < N:
+            _load_complex(w, points, p)

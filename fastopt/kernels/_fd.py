@@ -127,6 +127,15 @@ def _values_items(f, points, pshape, args, out, start, stop):
 
 
 @jit(inline=True)
+def _next_item(p, i, n):
+    """Return the item after (point p, item i) for n items per point, True on a new p."""
+    i += 1
+    if i == n:
+        return p + 1, 0, True
+    return p, i, False
+
+
+@jit(inline=True)
 def _has_zero(st):
     for k in range(st.shape[1]):
         if st[0, k] == 0.0:
@@ -229,12 +238,9 @@ def _gradient_items(f, points, pshape, rstep, st, st1, lo, hi, f0, args, out, st
             val = acc / h
         w[i] = xi
         out[p, i] = val
-        i += 1
-        if i == n:
-            i = 0
-            p += 1
-            if p < N:
-                _load(w, points, p)
+        p, i, new_point = _next_item(p, i, n)
+        if new_point and p < N:
+            _load(w, points, p)
 
 
 @jit(inline=True)
@@ -261,12 +267,9 @@ def _central_items(f, points, pshape, rstep, args, out, start, stop):
         fm = f(wp, *args)
         w[i] = xi
         out[p, i] = (fp - fm) / (2.0 * h)
-        i += 1
-        if i == n:
-            i = 0
-            p += 1
-            if p < N:
-                _load(w, points, p)
+        p, i, new_point = _next_item(p, i, n)
+        if new_point and p < N:
+            _load(w, points, p)
 
 
 @jit(inline=True)
@@ -308,12 +311,9 @@ def _jacobian_items(f, points, pshape, rstep, st, st1, lo, hi, f0, args, out, st
         w[i] = xi
         for r in range(m):
             out[p, r, i] = acc[r] / hs if ok else np.nan
-        i += 1
-        if i == n:
-            i = 0
-            p += 1
-            if p < N:
-                _load(w, points, p)
+        p, i, new_point = _next_item(p, i, n)
+        if new_point and p < N:
+            _load(w, points, p)
 
 
 @jit(inline=True)
@@ -343,12 +343,9 @@ def _jacobian_central_items(f, points, pshape, rstep, args, out, start, stop):
         ok = fm.size == m and fp.size == m
         for r in range(m):
             out[p, r, i] = (-0.5 * fm[r] + 0.5 * fp[r]) / h if ok else np.nan
-        i += 1
-        if i == n:
-            i = 0
-            p += 1
-            if p < N:
-                _load(w, points, p)
+        p, i, new_point = _next_item(p, i, n)
+        if new_point and p < N:
+            _load(w, points, p)
 
 
 @jit(inline=True)
@@ -404,12 +401,9 @@ def _hessian_side_items(f, points, pshape, rstep, order, levels, args, side, sta
                 w[i] = xi - h
                 side[p, i, 2 * lev + 1] = f(wp, *args)
             w[i] = xi
-        i += 1
-        if i == n + 1:
-            i = 0
-            p += 1
-            if p < N:
-                _load(w, points, p)
+        p, i, new_point = _next_item(p, i, n + 1)
+        if new_point and p < N:
+            _load(w, points, p)
 
 
 @jit()

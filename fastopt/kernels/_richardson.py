@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._jit import jit
-from ._fd import _clamp, _load, _one_sided_step
+from ._fd import _clamp, _load, _next_item, _one_sided_step
 from ._steps import EPS, step_size
 
 
@@ -99,12 +99,9 @@ def _gradient_richardson_items(f, points, pshape, rstep, levels, lo, hi, f0, arg
             val, change = T[0], np.nan
         out[p, i] = val
         err[p, i] = change + 4.0 * EPS * fmax / hmin
-        i += 1
-        if i == n:
-            i = 0
-            p += 1
-            if p < N:
-                _load(w, points, p)
+        p, i, new_point = _next_item(p, i, n)
+        if new_point and p < N:
+            _load(w, points, p)
 
 
 @jit(inline=True)
@@ -167,9 +164,6 @@ def _jacobian_richardson_items(f, points, pshape, rstep, levels, lo, hi, f0, arg
                 val, change = T[0], np.nan
             out[p, r, i] = val
             err[p, r, i] = change + 4.0 * EPS * fmax / hmin
-        i += 1
-        if i == n:
-            i = 0
-            p += 1
-            if p < N:
-                _load(w, points, p)
+        p, i, new_point = _next_item(p, i, n)
+        if new_point and p < N:
+            _load(w, points, p)
