@@ -1126,13 +1126,10 @@ def _eig_batch_body(H, atol, rtol, srtol, eig, inertia, kind, tol):
         V = np.empty((_NV, LANES if lanes else 0))
         fallback = np.zeros(hi - lo, dtype=np.bool_)
         if lanes:
-            fb = np.empty(LANES, dtype=np.bool_)
             for k0 in range(lo, hi, LANES):
                 L = min(LANES, hi - k0)
                 first = _lanes_eig(H, k0, L, atol, rtol, srtol, A, V, eig, inertia, kind,
-                                   tol, fb)
-                for ln in range(L):
-                    fallback[k0 + ln - lo] = fb[ln]
+                                   tol, fallback[k0 - lo:])
                 if first >= 0 and firstbad[c] < 0:
                     firstbad[c] = k0 + first
         for k in range(lo, hi):
@@ -1309,13 +1306,10 @@ def inertia_hessians_batch(H, atol, rtol, srtol, inertia, kind, tol):
         V = np.empty((_NV, LANES if lanes else 0))
         fallback = np.zeros(hi - lo, dtype=np.bool_)
         if lanes:
-            fb = np.empty(LANES, dtype=np.bool_)
             for k0 in range(lo, hi, LANES):
                 L = min(LANES, hi - k0)
                 first = _lanes_inertia(H, k0, L, atol, rtol, srtol, A, W, V, inertia, kind,
-                                       tol, fb)
-                for ln in range(L):
-                    fallback[k0 + ln - lo] = fb[ln]
+                                       tol, fallback[k0 - lo:])
                 if first >= 0 and firstbad[c] < 0:
                     firstbad[c] = k0 + first
         for k in range(lo, hi):
