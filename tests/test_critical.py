@@ -266,6 +266,47 @@ def test_paths_agree_on_a_large_random_stack():
 
 
 # ----------------------------------------------------------------------------- API
+@pytest.mark.parametrize("n", [3, 4, 6, 13, 40])
+def test_inertia_path_counts_match_lapack_on_hard_stacks(n):
+    """The batch inertia path (tridiagonalisation + Sturm counts for 3 <= n <= 64) on
+    exactly singular matrices with repeated eigenvalues -1, 0, 1, zero, tiny and huge
+    matrices and a NaN: the counts of eigvalsh's eigenvalues with the same tolerance."""
+    rng = np.random.default_rng(n)
+    Q = np.array([orthogonal(n, rng) for _ in range(120)])
+    D = rng.integers(-1, 2, size=(120, n)).astype(float)
+    singular = np.einsum("kij,kj,klj->kil", Q, D, Q)
+    H = np.concatenate([singular, [random_symmetric(n, rng) for _ in range(40)],
+                        [np.zeros((n, n)), random_symmetric(n, rng) * 1e-170,
+                         random_symmetric(n, rng) * 1e160]])
+    res = fastopt.classify_hessians(H, eigenvalues=False)
+    ev = np.linalg.eigvalsh(H)
+    tol = res.tol[:, None]
+    expected = np.stack([(ev < -tol).sum(1), (np.abs(ev) <= tol).sum(1), (ev > tol).sum(1)], 1)
+    np.testing.assert_array_equal(res.inertia, expected)
+    assert np.array_equal(res.inertia[:120], np.stack([(D < 0).sum(1), (D == 0).sum(1),
+                                                       (D > 0).sum(1)], 1))
+    # each matrix's verdict is its own: the same alone, in the batch and reversed
+    rev = fastopt.classify_hessians(H[::-1], eigenvalues=False).inertia[::-1]
+    alone = np.array([fastopt.classify_hessians(h, eigenvalues=False).inertia for h in H[::7]])
+    assert np.array_equal(res.inertia, rev) and np.array_equal(res.inertia[::7], alone)
+    # NaN in one matrix: NONFINITE there only
+    H[5, 1, 2] = np.nan
+    with pytest.warns(fastopt.NonFiniteWarning):
+        bad = fastopt.classify_hessians(H, eigenvalues=False)
+    assert bad.kind[5] == fastopt.PointType.NONFINITE
+    keep = np.arange(len(H)) != 5
+    np.testing.assert_array_equal(bad.inertia[keep], res.inertia[keep])
+
+
+def test_inertia_path_with_zero_tolerance_on_exactly_singular_matrices():
+    """tol = 0: a zero eigenvalue of a diagonal (already tridiagonal) matrix counts as
+    zero, not as negative or positive."""
+    d = np.array([[1.0, 0.0, -1.0, 0.0], [0.0, 0.0, 0.0, 0.0], [2.0, -3.0, 0.0, 5.0]])
+    H = np.array([np.diag(r) for r in d])
+    res = fastopt.classify_hessians(H, tol=0.0, eigenvalues=False)
+    np.testing.assert_array_equal(res.inertia, [[1, 2, 1], [0, 4, 0], [1, 1, 2]])
+
+
 def test_classify_hessians_kinds_and_semidefinite():
     H = np.array([np.eye(3), -np.eye(3), np.diag([1.0, -1.0, 2.0]), np.diag([1.0, 0.0, 2.0]),
                   np.diag([-1.0, 0.0, -2.0]), np.zeros((3, 3)), np.diag([1.0, 0.0, -2.0])])

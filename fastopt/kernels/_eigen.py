@@ -864,48 +864,91 @@ _JACOBI_SWEEPS = 12
 #: diagonal entry is within that of an eigenvalue (Weyl), well inside 1e-12 ||A||.
 _JACOBI_TOL = 1e-15
 
-# rows of the per-lane scratch V
-_CHK, _AMAX, _SSQ, _ASYM, _OFF, _T, _S, _U, _ACT = 0, 1, 2, 3, 4, 5, 6, 7, 8
-# ... and for the inertia path, used for 3 <= n <= _LANES_INERTIA_MAX_N (measured on 10^5
-# random matrices, 1 thread: n = 3 4.3 ms against 6.4 ms for the closed form, n = 4 13.2
-# against 15.7 ms, n = 5 23.0 against 24.3 ms; no gain from n = 6 on, where 38-67 % of the
-# matrices fail the one-factorisation test and are redone one by one)
-_LANES_INERTIA_MAX_N = 5
-_NEG, _POS, _SUM, _DMIN, _MMAX, _R, _MK, _LJ, _D = 9, 10, 11, 12, 13, 14, 15, 16, 17
-_NV = 18
+# rows of the per-lane scratch V (shape (_NV + 2 n, LANES)): the sums of the loader ...
+_SSQ, _ASQ = 0, 1
+# ... the Jacobi path ...
+_OFF, _T, _S, _U, _ACT = 2, 3, 4, 5, 6
+# ... and the inertia path (rows _NV .. _NV + 2 n hold the reflector u and A u)
+_TOL, _SIG, _INV, _K, _QM, _QP, _NEG, _LE, _PIV = 7, 8, 9, 10, 11, 12, 13, 14, 15
+_NV = 16
+#: n range of the lane-parallel inertia path (Householder tridiagonalisation + Sturm
+#: counts). Measured per matrix, random matrices, 1 thread, against the scalar path
+#: (unpivoted / Bunch-Kaufman L D L^T): n = 4 46 against 126 ns, n = 6 112 against
+#: 374 ns, n = 12 0.62 against 1.40 us, n = 32 8.4 against 12.5 us, n = 64 60 against
+#: 70 us (larger n not measured).
+_LANES_INERTIA_MIN_N = 3
+_LANES_INERTIA_MAX_N = 64
+#: A Householder column whose squared norm is below this is left as it is: with the
+#: lane range (`_lane_in_range`), ||A||_F >= 1e-100, so what it drops is far below round-off, and
+#: the reflector (scaled by 1 / sqrt(sig)) cannot overflow.
+_HH_SKIP = 1e-300
+_TINY = float(np.finfo(np.float64).tiny)
 
 
 @jit(inline=True)
 def _lanes_load(H, k0, L, A, V):
-    """Load the symmetric part of H[k0 + ln] into A[:, :, ln], with the sums of `_load`."""
+    """A[:, :, ln] = symmetric part of H[k0 + ln]; V[_SSQ] its squared Frobenius norm,
+    summed in the order of `_load` (the same tolerance on every path, to the last bit),
+    V[_ASQ] the sum of the squares of ``H_ij - H_ji``.
+
+    Only sums over the lanes: a maximum or a NaN check per entry as well measured twice
+    as slow (n = 6: 6.1 against 3.2 ms per 10^5 matrices). NaN/inf shows in V[_SSQ].
+    """
     n = H.shape[1]
-    chk, amax, ssq, asym = V[_CHK], V[_AMAX], V[_SSQ], V[_ASYM]
+    ssq, asq = V[_SSQ], V[_ASQ]
     for ln in range(L):
-        chk[ln] = 0.0
-        amax[ln] = 0.0
         ssq[ln] = 0.0
-        asym[ln] = 0.0
+        asq[ln] = 0.0
     for i in range(n):
         for ln in range(L):
             v = H[k0 + ln, i, i]
-            chk[ln] += v - v
             A[i, i, ln] = v
-            av = abs(v)
-            amax[ln] = av if av > amax[ln] else amax[ln]
             ssq[ln] += v * v
         for j in range(i):
             for ln in range(L):
                 u = H[k0 + ln, i, j]
                 t = H[k0 + ln, j, i]
-                chk[ln] += (u - u) + (t - t)
-                ad = abs(u - t)
-                asym[ln] = ad if ad > asym[ln] else asym[ln]
-                sv = 0.5 * u + 0.5 * t
-                A[i, j, ln] = sv
-                A[j, i, ln] = sv
-                av = abs(sv)
-                amax[ln] = av if av > amax[ln] else amax[ln]
-                ssq[ln] += 2.0 * sv * sv
+                s = 0.5 * u + 0.5 * t
+                A[i, j, ln] = s
+                A[j, i, ln] = s
+                d = u - t
+                ssq[ln] += 2.0 * s * s
+                asq[ln] += d * d
+
+
+@jit(inline=True)
+def _lane_in_range(ssq):
+    """Whether a loaded lane is finite with ``||A||_F`` in [1e-100, 1e100].
+
+    Then no square over- or underflows in the lane algorithms. The other matrices
+    (NaN/inf, extreme scales, and zero: ``ssq`` underflows to 0 for entries below
+    ~1e-162) take the scalar path, which rescales.
+    """
+    return 1e-200 <= ssq <= 1e200
+
+
+@jit(inline=True)
+def _asymmetric(H, k, asq, limit):
+    """Whether max |H[k]_ij - H[k]_ji| > limit, given asq, the sum of their squares."""
+    if asq <= 0.25 * limit * limit:  # then the largest is at most limit / 2
+        return False
+    n = H.shape[1]
+    for i in range(n):
+        for j in range(i):
+            if abs(H[k, i, j] - H[k, j, i]) > limit:
+                return True
+    return False
+
+
+@jit(inline=True)
+def _lane_tol(k, ssq, atol, rtol, tol):
+    """tol[k] = atol + rtol ||H[k]||_F, as `_begin` does; return (tol[k], ||H[k]||_F)."""
+    fro = math.sqrt(ssq)
+    t = atol[k] if atol.shape[0] > 1 else atol[0]
+    if rtol != 0.0:
+        t += rtol * fro
+    tol[k] = t
+    return t, fro
 
 
 @jit(inline=True)
@@ -980,18 +1023,15 @@ def _lanes_eig(H, k0, L, atol, rtol, srtol, A, V, eig, inertia, kind, tol, fallb
     """
     n = H.shape[1]
     _lanes_load(H, k0, L, A, V)
-    chk, amax, ssq, asym = V[_CHK], V[_AMAX], V[_SSQ], V[_ASYM]
+    ssq, act = V[_SSQ], V[_ACT]
     for ln in range(L):
-        a = amax[ln]
-        fallback[ln] = chk[ln] != 0.0 or a > 1e100 or (0.0 < a < 1e-100)
+        fallback[ln] = not _lane_in_range(ssq[ln])
+        act[ln] = 1.0
         if fallback[ln]:  # keep the sweeps finite: this lane is redone by the scalar path
             for i in range(n):
                 for j in range(n):
                     A[i, j, ln] = 0.0
             ssq[ln] = 0.0
-    act = V[_ACT]
-    for ln in range(L):
-        act[ln] = 1.0
     converged = _lanes_jacobi(A, n, L, V) >= 0
     first = -1
     for ln in range(L):
@@ -1001,11 +1041,7 @@ def _lanes_eig(H, k0, L, atol, rtol, srtol, A, V, eig, inertia, kind, tol, fallb
             fallback[ln] = True
             continue
         k = k0 + ln
-        fro = math.sqrt(ssq[ln]) * 1.0
-        t = atol[k] if atol.shape[0] > 1 else atol[0]
-        if rtol != 0.0:
-            t += rtol * fro
-        tol[k] = t
+        t, fro = _lane_tol(k, ssq[ln], atol, rtol, tol)
         for i in range(n):  # insertion sort of the diagonal into eig[k]
             v = A[i, i, ln]
             j = i - 1
@@ -1018,97 +1054,154 @@ def _lanes_eig(H, k0, L, atol, rtol, srtol, A, V, eig, inertia, kind, tol, fallb
         for i in range(n):
             neg += eig[k, i] < -t
             pos += eig[k, i] > t
-        if asym[ln] > srtol * fro and first < 0:
+        if first < 0 and _asymmetric(H, k, V[_ASQ, ln], srtol * fro):
             first = ln
         _finish(k, neg, n - neg - pos, pos, inertia, kind)
     return first
 
 
+# ------------------------------------------------- lane-parallel inertia (Sturm counts)
 @jit(inline=True)
-def _lanes_ldl(A, W, n, L, V):
-    """Unpivoted L D L^T of each lane's A, as :func:`_ldl` (same operations, same order).
+def _lanes_tridiagonal(A, n, L, V):
+    """Householder reduction of each lane's symmetric A to tridiagonal form, in place.
 
-    Per lane: V[_NEG], V[_POS] pivot sign counts, V[_SUM] the bound S, V[_DMIN] the
-    smallest |pivot|, V[_MMAX] the largest |multiplier| (at least 1).
+    Uses and updates the lower triangle only; afterwards the diagonal is ``A[i, i]`` and
+    the subdiagonal ``A[i + 1, i]``. Column k is reflected by ``I - 2 u u^T`` with the
+    unit vector ``u = v / ||v||`` (so that no intermediate exceeds ``~2 ||A||``), then
+    ``A22 <- A22 - u w^T - w u^T`` with ``p = 2 A22 u``, ``w = p - (u^T p) u``.
+    Backward stable: the tridiagonal matrix is similar to one within ``~n eps ||A||_F``
+    of A. Scratch rows of V: _SIG, _INV, _K and ``V[_NV:_NV + 2 n]``.
     """
-    neg, pos, sm, dmin, mmax = V[_NEG], V[_POS], V[_SUM], V[_DMIN], V[_MMAX]
-    R, MK, LJ, D = V[_R], V[_MK], V[_LJ], V[_D]
-    for i in range(n):
-        for j in range(i + 1):
-            for ln in range(L):
-                W[i, j, ln] = A[i, j, ln]
-    for ln in range(L):
-        neg[ln] = 0.0
-        pos[ln] = 0.0
-        sm[ln] = 0.0
-        dmin[ln] = np.inf
-        mmax[ln] = 1.0
-    for k in range(n):
+    sig, inv, K = V[_SIG], V[_INV], V[_K]
+    U = V[_NV:_NV + n]
+    P = V[_NV + n:_NV + 2 * n]
+    for k in range(n - 2):
         for ln in range(L):
-            d = W[k, k, ln]
-            neg[ln] += 1.0 if d < 0.0 else 0.0
-            pos[ln] += 1.0 if d > 0.0 else 0.0
-            ad = abs(d)
-            dmin[ln] = ad if ad < dmin[ln] else dmin[ln]
-            R[ln] = 1.0 / d
-            MK[ln] = 1.0
-            D[ln] = d
-        for j in range(k + 1, n):
+            sig[ln] = 0.0
+        for i in range(k + 1, n):
             for ln in range(L):
-                lj = W[j, k, ln] * R[ln]
-                al = abs(lj)
-                MK[ln] = al if al > MK[ln] else MK[ln]
-                LJ[ln] = lj
-            for i in range(j, n):
+                x = A[i, k, ln]
+                sig[ln] += x * x
+        for ln in range(L):
+            s = sig[ln]
+            x0 = A[k + 1, k, ln]
+            r = math.copysign(math.sqrt(s), x0)
+            act = s > _HH_SKIP
+            h = 1.0 / math.sqrt(2.0 * s + 2.0 * r * x0)  # 1 / ||x + r e1||
+            h = h if act else 0.0
+            inv[ln] = h
+            U[k + 1, ln] = (x0 + r) * h
+            A[k + 1, k, ln] = -r if act else x0
+        for i in range(k + 2, n):
+            for ln in range(L):
+                U[i, ln] = A[i, k, ln] * inv[ln]
+        for i in range(k + 1, n):  # P = A22 u from the lower triangle
+            for ln in range(L):
+                P[i, ln] = A[i, i, ln] * U[i, ln]
+            for j in range(k + 1, i):
                 for ln in range(L):
-                    W[i, j, ln] -= W[i, k, ln] * LJ[ln]
+                    a = A[i, j, ln]
+                    P[i, ln] += a * U[j, ln]
+                    P[j, ln] += a * U[i, ln]
         for ln in range(L):
-            sm[ln] += MK[ln] * MK[ln] * abs(D[ln])
-            mmax[ln] = MK[ln] if MK[ln] > mmax[ln] else mmax[ln]
+            K[ln] = 0.0
+        for i in range(k + 1, n):
+            for ln in range(L):
+                p = 2.0 * P[i, ln]
+                P[i, ln] = p
+                K[ln] += p * U[i, ln]
+        for i in range(k + 1, n):
+            for ln in range(L):
+                P[i, ln] -= K[ln] * U[i, ln]
+        for i in range(k + 1, n):
+            for j in range(k + 1, i + 1):
+                for ln in range(L):
+                    A[i, j, ln] -= U[i, ln] * P[j, ln] + P[i, ln] * U[j, ln]
 
 
 @jit(inline=True)
-def _lanes_inertia(H, k0, L, atol, rtol, srtol, A, W, V, inertia, kind, tol, fallback):
-    """Inertia of H[k0:k0 + L] (3 <= n <= 8) where one factorisation of H decides it.
+def _lanes_sturm(A, n, L, V):
+    """Sturm counts of each lane's tridiagonal A (from `_lanes_tridiagonal`) at -+tol.
 
-    The first test of :func:`_inertia_tol` (Ostrowski: no eigenvalue within the
-    tolerance), or a zero tolerance, on one unpivoted factorisation per lane; every
-    other lane (NaN/inf, extreme scale, failed stability test, an eigenvalue possibly
-    within the tolerance) gets ``fallback[ln] = True`` and nothing written. Returns the
-    first finished lane whose matrix is asymmetric beyond `srtol`, or -1.
+    ``V[_NEG]`` = eigenvalues ``< -tol`` = negative pivots of ``T + tol I``, ``V[_LE]``
+    = eigenvalues ``<= tol`` = negative pivots of ``T - tol I``, with tol from V[_TOL].
+    The pivot recurrence ``q_i = d_i - sigma - e_(i-1)^2 / q_(i-1)`` needs no pivoting:
+    its count is exact for a tridiagonal matrix within a few ulps of T (Kahan; the basis
+    of LAPACK's bisection ``dstebz``). A pivot below ``pivmin`` in magnitude becomes
+    ``+pivmin`` at ``-tol`` (an eigenvalue at ``-tol`` is not below it) and
+    ``-pivmin`` at ``+tol`` (one at ``+tol`` is counted), which also makes ``tol = 0``
+    exact for exactly singular tridiagonals.
+    """
+    neg, le, qm, qp, piv, T = V[_NEG], V[_LE], V[_QM], V[_QP], V[_PIV], V[_TOL]
+    for ln in range(L):
+        piv[ln] = 1.0
+    for i in range(n - 1):
+        for ln in range(L):
+            e = A[i + 1, i, ln]
+            e2 = e * e
+            piv[ln] = e2 if e2 > piv[ln] else piv[ln]
+    for ln in range(L):
+        pm = piv[ln] * _TINY
+        piv[ln] = pm
+        a = A[0, 0, ln]
+        t = T[ln]
+        x = a + t
+        x = x if abs(x) >= pm else pm
+        y = a - t
+        y = y if abs(y) >= pm else -pm
+        qm[ln] = x
+        qp[ln] = y
+        neg[ln] = 1.0 if x < 0.0 else 0.0
+        le[ln] = 1.0 if y < 0.0 else 0.0
+    for i in range(1, n):
+        for ln in range(L):
+            e = A[i, i - 1, ln]
+            e2 = e * e
+            a = A[i, i, ln]
+            t = T[ln]
+            pm = piv[ln]
+            x = (a + t) - e2 / qm[ln]
+            x = x if abs(x) >= pm else pm
+            y = (a - t) - e2 / qp[ln]
+            y = y if abs(y) >= pm else -pm
+            qm[ln] = x
+            qp[ln] = y
+            neg[ln] += 1.0 if x < 0.0 else 0.0
+            le[ln] += 1.0 if y < 0.0 else 0.0
+
+
+@jit(inline=True)
+def _lanes_inertia(H, k0, L, atol, rtol, srtol, A, V, inertia, kind, tol, fallback):
+    """Inertia and classification of H[k0:k0 + L] by tridiagonalisation + Sturm counts.
+
+    No pivoting and no stability test: every lane with finite entries of moderate scale
+    is finished here (the others get ``fallback[ln] = True`` and nothing written).
+    Returns the first finished lane whose matrix is asymmetric beyond `srtol`, or -1.
     """
     n = H.shape[1]
     _lanes_load(H, k0, L, A, V)
-    _lanes_ldl(A, W, n, L, V)
-    chk, amax, ssq, asym = V[_CHK], V[_AMAX], V[_SSQ], V[_ASYM]
+    ssq, T = V[_SSQ], V[_TOL]
+    for ln in range(L):
+        fallback[ln] = not _lane_in_range(ssq[ln])
+        if fallback[ln]:  # keep the arithmetic finite: the scalar path redoes this lane
+            for i in range(n):
+                for j in range(i + 1):
+                    A[i, j, ln] = 0.0
+            ssq[ln] = 0.0
+        T[ln], _ = _lane_tol(k0 + ln, ssq[ln], atol, rtol, tol)
+    _lanes_tridiagonal(A, n, L, V)
+    _lanes_sturm(A, n, L, V)
     first = -1
     for ln in range(L):
-        a = amax[ln]
-        fallback[ln] = True
-        if chk[ln] != 0.0 or a > 1e100 or (0.0 < a < 1e-100):
+        if fallback[ln]:
             continue
         k = k0 + ln
-        fro = math.sqrt(ssq[ln]) * 1.0
-        t = atol[k] if atol.shape[0] > 1 else atol[0]
-        if rtol != 0.0:
-            t += rtol * fro
-        if not V[_SUM, ln] <= _LDL_LIMIT * (fro + n * t) / 1.0:
-            continue
         neg = int(V[_NEG, ln])
-        pos = int(V[_POS, ln])
-        zero = n - neg - pos
-        if zero == 0:
-            theta = 1.0 / (n * (1.0 + V[_MMAX, ln]) ** (2 * n - 2))
-            if not V[_DMIN, ln] * theta > t + 2.0 * n * _EPS * V[_SUM, ln]:
-                if t != 0.0:
-                    continue
-        elif t != 0.0:
-            continue
-        fallback[ln] = False
-        tol[k] = t
-        if asym[ln] > srtol * fro and first < 0:
+        le = int(V[_LE, ln])
+        le = le if le > neg else neg  # the counts are monotone in exact arithmetic
+        if first < 0 and _asymmetric(H, k, V[_ASQ, ln], srtol * math.sqrt(ssq[ln])):
             first = ln
-        _finish(k, neg, zero, pos, inertia, kind)
+        _finish(k, neg, le - neg, n - le, inertia, kind)
     return first
 
 
@@ -1297,18 +1390,17 @@ def inertia_hessians_batch(H, atol, rtol, srtol, inertia, kind, tol):
     n = H.shape[1]
     nc = _nchunks(N)
     firstbad = np.full(nc, -1, dtype=np.int64)
-    lanes = 3 <= n <= _LANES_INERTIA_MAX_N
+    lanes = _LANES_INERTIA_MIN_N <= n <= _LANES_INERTIA_MAX_N
     for c in prange(nc):
         lo, hi = chunk_bounds(N, nc, c)
         w = np.empty((2 * n + 2, n))
         A = np.empty((n, n, LANES if lanes else 0))
-        W = np.empty((n, n, LANES if lanes else 0))
-        V = np.empty((_NV, LANES if lanes else 0))
+        V = np.empty((_NV + 2 * n, LANES if lanes else 0))
         fallback = np.zeros(hi - lo, dtype=np.bool_)
         if lanes:
             for k0 in range(lo, hi, LANES):
                 L = min(LANES, hi - k0)
-                first = _lanes_inertia(H, k0, L, atol, rtol, srtol, A, W, V, inertia, kind,
+                first = _lanes_inertia(H, k0, L, atol, rtol, srtol, A, V, inertia, kind,
                                        tol, fallback[k0 - lo:])
                 if first >= 0 and firstbad[c] < 0:
                     firstbad[c] = k0 + first
@@ -1324,13 +1416,6 @@ def inertia_hessians_batch(H, atol, rtol, srtol, inertia, kind, tol):
                 pos = (e0 > t) + (e1 > t)
                 zero = 2 - neg - pos
                 done = True
-            elif n == 3:  # the closed form is cheaper than a factorisation here
-                done, e0, e1, e2, bad = _three(H, k, atol, rtol, srtol, tol)
-                finite = True
-                t = tol[k]
-                neg = (e0 < -t) + (e1 < -t) + (e2 < -t)
-                pos = (e0 > t) + (e1 > t) + (e2 > t)
-                zero = 3 - neg - pos
             if not done:
                 finite, scale, fro, bad = _begin(H, k, w, n + 2, atol, rtol, srtol, tol)
                 if finite:
