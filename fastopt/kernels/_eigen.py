@@ -887,9 +887,11 @@ _TINY = float(np.finfo(np.float64).tiny)
 
 @jit(inline=True)
 def _lanes_load(H, k0, L, A, V):
-    """A[:, :, ln] = symmetric part of H[k0 + ln]; V[_SSQ] its squared Frobenius norm,
-    summed in the order of `_load` (the same tolerance on every path, to the last bit),
-    V[_ASQ] the sum of the squares of ``H_ij - H_ji``.
+    """Load the symmetric part of H[k0 + ln] into A[:, :, ln], with two sums per lane.
+
+    V[_SSQ] is the squared Frobenius norm, summed in the order of `_load` (the same
+    tolerance on every path, to the last bit); V[_ASQ] the sum of the squares of
+    ``H_ij - H_ji``.
 
     Only sums over the lanes: a maximum or a NaN check per entry as well measured twice
     as slow (n = 6: 6.1 against 3.2 ms per 10^5 matrices). NaN/inf shows in V[_SSQ].
