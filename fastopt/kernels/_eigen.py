@@ -869,7 +869,7 @@ _SSQ, _ASQ = 0, 1
 # ... the Jacobi path ...
 _OFF, _T, _S, _U, _ACT = 2, 3, 4, 5, 6
 # ... and the inertia path (rows _NV .. _NV + 2 n hold the reflector u and A u)
-_TOL, _SIG, _INV, _K, _QM, _QP, _NEG, _LE, _PIV = 7, 8, 9, 10, 11, 12, 13, 14, 15
+_TOL, _SIG, _BETA, _K, _QM, _QP, _NEG, _LE, _PIV = 7, 8, 9, 10, 11, 12, 13, 14, 15
 _NV = 16
 #: n range of the lane-parallel inertia path (Householder tridiagonalisation + Sturm
 #: counts). Measured per matrix, random matrices, 1 thread, against the scalar path
@@ -878,20 +878,21 @@ _NV = 16
 #: 70 us (larger n not measured).
 _LANES_INERTIA_MIN_N = 3
 _LANES_INERTIA_MAX_N = 64
-#: A Householder column whose squared norm is below this is left as it is: with the
-#: lane range (`_lane_in_range`), ||A||_F >= 1e-100, so what it drops is far below round-off, and
-#: the reflector (scaled by 1 / sqrt(sig)) cannot overflow.
-_HH_SKIP = 1e-300
+#: A Householder column whose squared norm is below this times ||A||_F^2 is left as it
+#: is: what that drops (at most 1e-20 ||A||_F) is far below round-off, and it keeps the
+#: unnormalised reflector's ``beta = 2 / ||v||^2`` and ``beta A v`` finite (with the
+#: lane range of `_lane_in_range`, below ~1e140).
+_HH_SKIP = 1e-40
 _TINY = float(np.finfo(np.float64).tiny)
 
 
 @jit(inline=True)
-def _lanes_load(H, k0, L, A, V):
+def _lanes_load(H, k0, L, A, V, upper):
     """Load the symmetric part of H[k0 + ln] into A[:, :, ln], with two sums per lane.
 
     V[_SSQ] is the squared Frobenius norm, summed in the order of `_load` (the same
     tolerance on every path, to the last bit); V[_ASQ] the sum of the squares of
-    ``H_ij - H_ji``.
+    ``H_ij - H_ji``. The upper triangle of A is written only if `upper`.
 
     Only sums over the lanes: a maximum or a NaN check per entry as well measured twice
     as slow (n = 6: 6.1 against 3.2 ms per 10^5 matrices). NaN/inf shows in V[_SSQ].
@@ -912,7 +913,8 @@ def _lanes_load(H, k0, L, A, V):
                 t = H[k0 + ln, j, i]
                 s = 0.5 * u + 0.5 * t
                 A[i, j, ln] = s
-                A[j, i, ln] = s
+                if upper:
+                    A[j, i, ln] = s
                 d = u - t
                 ssq[ln] += 2.0 * s * s
                 asq[ln] += d * d
@@ -1024,7 +1026,7 @@ def _lanes_eig(H, k0, L, atol, rtol, srtol, A, V, eig, inertia, kind, tol, fallb
     matrix is asymmetric beyond `srtol`, or -1.
     """
     n = H.shape[1]
-    _lanes_load(H, k0, L, A, V)
+    _lanes_load(H, k0, L, A, V, True)
     ssq, act = V[_SSQ], V[_ACT]
     for ln in range(L):
         fallback[ln] = not _lane_in_range(ssq[ln])
@@ -1068,13 +1070,14 @@ def _lanes_tridiagonal(A, n, L, V):
     """Householder reduction of each lane's symmetric A to tridiagonal form, in place.
 
     Uses and updates the lower triangle only; afterwards the diagonal is ``A[i, i]`` and
-    the subdiagonal ``A[i + 1, i]``. Column k is reflected by ``I - 2 u u^T`` with the
-    unit vector ``u = v / ||v||`` (so that no intermediate exceeds ``~2 ||A||``), then
-    ``A22 <- A22 - u w^T - w u^T`` with ``p = 2 A22 u``, ``w = p - (u^T p) u``.
+    the subdiagonal ``A[i + 1, i]``. Column k (below the diagonal: x) is reflected by
+    ``I - beta v v^T``, ``v = x + sign(x_0) ||x|| e_1``, ``beta = 2 / ||v||^2``, then
+    ``A22 <- A22 - v w^T - w v^T`` with ``p = beta A22 v``, ``w = p - (beta / 2)
+    (v^T p) v``.
     Backward stable: the tridiagonal matrix is similar to one within ``~n eps ||A||_F``
-    of A. Scratch rows of V: _SIG, _INV, _K and ``V[_NV:_NV + 2 n]``.
+    of A. Scratch rows of V: _SIG, _BETA, _K and ``V[_NV:_NV + 2 n]`` (v, p).
     """
-    sig, inv, K = V[_SIG], V[_INV], V[_K]
+    sig, beta, K, ssq = V[_SIG], V[_BETA], V[_K], V[_SSQ]
     U = V[_NV:_NV + n]
     P = V[_NV + n:_NV + 2 * n]
     for k in range(n - 2):
@@ -1088,16 +1091,15 @@ def _lanes_tridiagonal(A, n, L, V):
             s = sig[ln]
             x0 = A[k + 1, k, ln]
             r = math.copysign(math.sqrt(s), x0)
-            act = s > _HH_SKIP
-            h = 1.0 / math.sqrt(2.0 * s + 2.0 * r * x0)  # 1 / ||x + r e1||
-            h = h if act else 0.0
-            inv[ln] = h
-            U[k + 1, ln] = (x0 + r) * h
+            act = s > _HH_SKIP * ssq[ln]
+            b = 1.0 / (s + r * x0)  # 2 / ||v||^2 for v = x + r e1
+            beta[ln] = b if act else 0.0
+            U[k + 1, ln] = x0 + r
             A[k + 1, k, ln] = -r if act else x0
         for i in range(k + 2, n):
             for ln in range(L):
-                U[i, ln] = A[i, k, ln] * inv[ln]
-        for i in range(k + 1, n):  # P = A22 u from the lower triangle
+                U[i, ln] = A[i, k, ln]
+        for i in range(k + 1, n):  # P = A22 v from the lower triangle
             for ln in range(L):
                 P[i, ln] = A[i, i, ln] * U[i, ln]
             for j in range(k + 1, i):
@@ -1109,9 +1111,11 @@ def _lanes_tridiagonal(A, n, L, V):
             K[ln] = 0.0
         for i in range(k + 1, n):
             for ln in range(L):
-                p = 2.0 * P[i, ln]
+                p = beta[ln] * P[i, ln]
                 P[i, ln] = p
                 K[ln] += p * U[i, ln]
+        for ln in range(L):
+            K[ln] *= 0.5 * beta[ln]
         for i in range(k + 1, n):
             for ln in range(L):
                 P[i, ln] -= K[ln] * U[i, ln]
@@ -1181,7 +1185,7 @@ def _lanes_inertia(H, k0, L, atol, rtol, srtol, A, V, inertia, kind, tol, fallba
     Returns the first finished lane whose matrix is asymmetric beyond `srtol`, or -1.
     """
     n = H.shape[1]
-    _lanes_load(H, k0, L, A, V)
+    _lanes_load(H, k0, L, A, V, False)
     ssq, T = V[_SSQ], V[_TOL]
     for ln in range(L):
         fallback[ln] = not _lane_in_range(ssq[ln])
