@@ -109,7 +109,6 @@ _DEGENERATE = int(PointType.DEGENERATE)
 _NONFINITE = int(PointType.NONFINITE)
 
 _EPS = float(np.finfo(np.float64).eps)
-_MAXF = float(np.finfo(np.float64).max)
 _BK_ALPHA = (1.0 + math.sqrt(17.0)) / 8.0
 _R3_GUARD = 1e-4
 # cos(acos(r) / 3) ~ polynomial in u = sqrt((1 + r) / 2), least squares, error 2.3e-5
