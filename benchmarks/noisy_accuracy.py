@@ -11,25 +11,18 @@ step rule of docs/derivatives.md.
 
 from __future__ import annotations
 
-import numba
+import sys
+from pathlib import Path
+
 import numpy as np
 from scipy.differentiate import jacobian
 
 import fastopt
 
-DELTA = 1e-10
-
-
-@numba.njit
-def noisy_sines(x):
-    s = 2.0
-    h = 0.0
-    for i in range(x.size):
-        s += np.sin(x[i])
-        h += x[i] * (12.9898 + 7.233 * i)
-    u = np.sin(h) * 43758.5453
-    u = u - np.floor(u)
-    return s * (1.0 + DELTA * (2.0 * u - 1.0))
+# the noisy objective of the tests (tests/problems.py), so both measure the same function
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from problems import NOISE as DELTA  # noqa: E402
+from problems import noisy_sines  # noqa: E402
 
 
 def _worst(G, X):

@@ -195,3 +195,20 @@ def rel_error(approx, exact):
     approx = np.asarray(approx)
     exact = np.asarray(exact)
     return float(np.max(np.abs(approx - exact)) / max(1.0, np.max(np.abs(exact))))
+
+
+#: relative noise of `noisy_sines`
+NOISE = 1e-10
+
+
+@numba.njit
+def noisy_sines(x):
+    """sum(sin x) + 2 with deterministic relative noise of size 1e-10 (a hash of x)."""
+    s = 2.0
+    h = 0.0
+    for i in range(x.size):
+        s += np.sin(x[i])
+        h += x[i] * (12.9898 + 7.233 * i)
+    u = np.sin(h) * 43758.5453
+    u = u - np.floor(u)  # in [0, 1)
+    return s * (1.0 + NOISE * (2.0 * u - 1.0))

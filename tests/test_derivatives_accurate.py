@@ -13,6 +13,7 @@ from problems import (
     least_squares,
     least_squares_residual,
     logistic_neuron,
+    noisy_sines,
     rel_error,
     rosenbrock,
 )
@@ -71,19 +72,6 @@ def test_richardson_at_points_where_the_derivative_is_exactly_zero(problem):
     assert np.max(np.abs(g.value)) <= 1e-12
     assert np.max(np.abs(H.value - problem.hess(x))) <= 1e-9
     assert np.all(np.isfinite(g.error)) and np.all(np.isfinite(H.error))
-
-
-@numba.njit
-def noisy_sines(x):
-    """sum(sin x) + 2 with deterministic relative noise of size 1e-10 (a hash of x)."""
-    s = 2.0
-    h = 0.0
-    for i in range(x.size):
-        s += np.sin(x[i])
-        h += x[i] * (12.9898 + 7.233 * i)
-    u = np.sin(h) * 43758.5453
-    u = u - np.floor(u)  # in [0, 1)
-    return s * (1.0 + 1e-10 * (2.0 * u - 1.0))
 
 
 def _noisy_errors(G, X):
