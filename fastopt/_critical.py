@@ -177,11 +177,10 @@ def classify_hessians(H, *, tol=None, eigenvalues: bool = True) -> HessianClassi
     still holds (``x^4`` at 0 is a minimum, ``x^3`` at 0 is not; both are DEGENERATE).
 
     Kernels (:mod:`fastopt.kernels._eigen`): closed forms for n <= 3 (n = 3 with a QL
-    fallback near repeated eigenvalues), cyclic Jacobi on blocks of 32 matrices for
-    batches of n = 4 .. 8, Householder + implicit QL in a thread-local buffer up to
-    n = 23, LAPACK above; all match ``numpy.linalg.eigvalsh`` to
-    ``~1e-14 ||H||``. The two paths agree exactly for n <= 2 and otherwise up to
-    eigenvalues within ``~n eps ||H||`` of ``+-tol``.
+    fallback near repeated eigenvalues), Householder + implicit QR on blocks of up to
+    32 matrices at once for n = 4 .. 64, LAPACK above; all match
+    ``numpy.linalg.eigvalsh`` to ``~1e-14 ||H||``. The two paths agree exactly for
+    n <= 2 and otherwise up to eigenvalues within ``~n eps ||H||`` of ``+-tol``.
 
     Examples
     --------

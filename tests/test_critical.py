@@ -137,9 +137,9 @@ def test_eigenvalues_match_lapack(n):
         assert np.all(np.diff(res.eigenvalues[k]) >= 0)
 
 
-@pytest.mark.parametrize("n", [4, 6, 8])
+@pytest.mark.parametrize("n", [4, 6, 8, 13, 40])
 def test_batch_eigenvalues_do_not_depend_on_the_other_matrices(n):
-    """Blocks of matrices are solved together (Jacobi lanes): each result is its own."""
+    """Blocks of matrices are solved together (QR lanes): each result is its own."""
     H = np.array([clustered(n) for _ in range(40)] + [random_symmetric(n) for _ in range(60)]
                  + [np.zeros((n, n)), np.eye(n), random_symmetric(n) * 1e200])
     batch = fastopt.classify_hessians(H).eigenvalues
@@ -259,7 +259,7 @@ def test_paths_agree_on_a_large_random_stack():
         ev = a.eigenvalues
         tol = a.tol[:, None]
         clear = np.all(np.abs(np.abs(ev) - tol) > 1e-10 * np.abs(ev).max(), axis=1)
-        assert clear.mean() > 0.5
+        assert clear.mean() > 0.45  # not vacuous: about half (the clustered stacks sit at 0)
         np.testing.assert_array_equal(a.kind[clear], b.kind[clear])
         np.testing.assert_array_equal(a.inertia[clear], b.inertia[clear])
         np.testing.assert_array_equal(a.tol, b.tol)
@@ -296,6 +296,26 @@ def test_inertia_path_counts_match_lapack_on_hard_stacks(n):
     assert bad.kind[5] == fastopt.PointType.NONFINITE
     keep = np.arange(len(H)) != 5
     np.testing.assert_array_equal(bad.inertia[keep], res.inertia[keep])
+
+
+@pytest.mark.parametrize("n", [4, 6, 13, 40, 64])
+def test_eigenvalue_lanes_match_lapack_on_hard_stacks(n):
+    """The batch eigenvalue path (Householder + tridiagonal QR for 4 <= n <= 64) on
+    exactly singular matrices with repeated eigenvalues -1, 0, 1, clustered and random
+    ones, and zero, tiny and huge matrices: eigvalsh's eigenvalues to 1e-12 ||H||."""
+    rng = np.random.default_rng(n + 1000)
+    Q = np.array([orthogonal(n, rng) for _ in range(50)])
+    D = rng.integers(-1, 2, size=(50, n)).astype(float)
+    H = np.concatenate([np.einsum("kij,kj,klj->kil", Q, D, Q),
+                        [clustered(n, rng) for _ in range(30)],
+                        [random_symmetric(n, rng) for _ in range(30)],
+                        [np.zeros((n, n)), random_symmetric(n, rng) * 1e-170,
+                         random_symmetric(n, rng) * 1e160]])
+    res = fastopt.classify_hessians(H)
+    ref = np.linalg.eigvalsh(H)
+    err = np.abs(res.eigenvalues - ref).max(axis=1)
+    assert np.all(err <= 1e-12 * np.abs(ref).max(axis=1)), err.max()
+    assert np.array_equal(res.eigenvalues[-3], np.zeros(n))
 
 
 def test_inertia_path_with_zero_tolerance_on_exactly_singular_matrices():

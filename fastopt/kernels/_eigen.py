@@ -17,16 +17,20 @@ n              algorithm
                ``p = (a - c) / 2`` (``hypot`` near over/underflow)
 3              trigonometric closed form (Cardano); QL when ``1 - r^2 < 1e-4``, see
                below
-4 .. 8         batches: cyclic Jacobi on blocks of 32 matrices at once, each loop
-               running over the block innermost (vectorised); a block stops when
-               every matrix has ``||offdiag||_F <= 1e-15 ||A||_F`` (then each
-               eigenvalue is that close, by Weyl); matrices that do not converge in
-               12 sweeps, with NaN/inf or with extreme scales go to QL (measured:
-               1.2-2.1x faster than QL here, slower from n = 10)
-4 .. 23        Householder tridiagonalisation + implicit-shift QL (EISPACK ``tql1``)
-               in the thread-local buffer: no allocation (one matrix; batches of
-               n >= 9; the fallback above)
->= 24          LAPACK ``dsyevd`` through ``np.linalg.eigvalsh`` (measured crossover)
+4 .. 64        batches: Householder tridiagonalisation + implicit-shift QR on blocks of
+               32 matrices at once, each loop running over the block innermost
+               (vectorised, no data-dependent branch): every matrix of a block runs
+               its own Wilkinson-shifted QR steps on its own unreduced block, and a
+               matrix whose block is empty gets exact identity rotations, so its
+               eigenvalues do not depend on its neighbours; an off-diagonal entry
+               deflates when ``|e| <= eps ||A||_F`` (Weyl: each eigenvalue moves by at
+               most that); NaN/inf, extreme scales and no convergence in ``30 n``
+               steps go to the scalar QL below
+>= 4           one matrix, batches of n >= 65 in :func:`classify_hessians_batch`,
+               and the fallback above: Householder tridiagonalisation +
+               implicit-shift QL (EISPACK ``tql1``) in the thread-local buffer
+>= 65          batches in :func:`fastopt.classify_hessians`: LAPACK ``dsyevd``
+               through ``np.linalg.eigvalsh`` (:func:`classify_hessians_batch_lapack`)
 =============  ====================================================================
 
 The n = 3 closed form writes the eigenvalues as ``q + 2 p cos(phi + 2 pi j / 3)`` with
@@ -91,9 +95,10 @@ from .._jit import jit
 from .._result import PointType
 from ._batch import chunk_bounds
 
-#: Smallest n whose eigenvalues go to LAPACK (``np.linalg.eigvalsh``) rather than to the
-#: in-buffer QL kernel (measured crossover, numba 0.68, OpenBLAS 0.3).
-LAPACK_MIN_N = 24
+#: Smallest n whose batch eigenvalues go to LAPACK (``np.linalg.eigvalsh``): the
+#: lane-parallel kernels cover n <= 64 and are faster there (n = 50, 2000 matrices,
+#: 2 threads: 63 against 126 ms; numba 0.68, OpenBLAS 0.3).
+LAPACK_MIN_N = 65
 
 #: Default relative zero tolerance of :func:`fastopt.classify_hessians`:
 #: ``tol = TOL_RTOL * n * ||H||_F``, the round-off of a backward-stable eigensolver.
@@ -855,29 +860,31 @@ def _finish(k, neg, zero, pos, inertia, kind):
     kind[k] = kind_from_inertia(neg, zero, pos)
 
 
-# ------------------------------------------------------- lane-parallel Jacobi eigenvalues
-#: Matrices per block of the lane-parallel eigenvalue path (cyclic Jacobi on blocks of
-#: matrices, every loop running over the block innermost so that the compiler vectorises
-#: it; the block size must be a run-time value: a loop with a constant trip count is
-#: unrolled into scalar code instead, measured).
+# ------------------------------------------------------------ lane-parallel kernels
+#: Matrices per block of the lane-parallel paths (every loop runs over the block
+#: innermost so that the compiler vectorises it; the block size must be a run-time
+#: value: a loop with a constant trip count is unrolled into scalar code instead,
+#: measured).
 LANES = 32
-#: n range of that path (measured faster than Householder + QL for these n: 10^5 random
-#: matrices, 2 threads, n = 4: 15.7 ms against 33.5 ms; n = 8: 116 ms against 129 ms;
-#: n = 10: 243 ms against 195 ms).
-_JACOBI_MIN_N = 4
-_JACOBI_MAX_N = 8
-_JACOBI_SWEEPS = 12
-#: Converged when the off-diagonal Frobenius norm is below this times ||A||_F: then every
-#: diagonal entry is within that of an eigenvalue (Weyl), well inside 1e-12 ||A||.
-_JACOBI_TOL = 1e-15
 
 # rows of the per-lane scratch V (shape (_NV + 2 n, LANES)): the sums of the loader ...
 _SSQ, _ASQ = 0, 1
-# ... the Jacobi path ...
-_OFF, _T, _S, _U, _ACT = 2, 3, 4, 5, 6
-# ... and the inertia path (rows _NV .. _NV + 2 n hold the reflector u and A u)
-_TOL, _SIG, _BETA, _K, _QM, _QP, _NEG, _LE, _PIV = 7, 8, 9, 10, 11, 12, 13, 14, 15
-_NV = 16
+# ... the tridiagonal QR of the eigenvalue path ...
+_M, _LO, _MU, _X, _Z, _THR = 2, 3, 4, 5, 6, 7
+# ... and the Householder reduction and Sturm counts (rows _NV .. _NV + 2 n hold the
+# reflector u and A u, then the tridiagonal matrix's diagonal and off-diagonal for QR)
+_TOL, _SIG, _BETA, _K, _QM, _QP, _NEG, _LE, _PIV = 8, 9, 10, 11, 12, 13, 14, 15, 16
+_NV = 17
+#: n range of the lane-parallel eigenvalue path (Householder + tridiagonal QR). Measured
+#: against the kernels it replaced, 2 threads, random matrices: n = 4 15.1 against
+#: 15.7 ms (Jacobi lanes, 10^5 matrices), n = 8 77 against 125 ms (Jacobi lanes),
+#: n = 16 56 against 113 ms (scalar QL, 2 * 10^4), n = 50 63 against 126 ms (LAPACK,
+#: 2000); n = 3 keeps its closed form (3.4 against 8.0 ms).
+_EIG_LANES_MIN_N = 4
+_EIG_LANES_MAX_N = 64
+#: Iteration cap of the lane QR, per n and block (random matrices need about 2.3 per n:
+#: the slowest lane of a block sets the count).
+_QR_MAXIT_PER_N = 30
 #: n range of the lane-parallel inertia path (Householder tridiagonalisation + Sturm
 #: counts). Measured per matrix, random matrices, 1 thread, against the scalar path
 #: (unpivoted / Bunch-Kaufman L D L^T): n = 4 46 against 126 ns, n = 6 112 against
@@ -960,115 +967,6 @@ def _lane_tol(k, ssq, atol, rtol, tol):
         t += rtol * fro
     tol[k] = t
     return t, fro
-
-
-@jit(inline=True)
-def _lanes_jacobi(A, n, L, V):
-    """Cyclic Jacobi sweeps on the symmetric A[:, :, :L] until every lane converged.
-
-    A lane that has converged gets rotations by the angle 0 (exact identities) from then
-    on, so its eigenvalues do not depend on the other matrices of its block. Returns the
-    number of sweeps, or -1 if some lane did not converge (its off-diagonal norm is then
-    left in V[_OFF]).
-    """
-    off, ssq, T, S, U, act = V[_OFF], V[_SSQ], V[_T], V[_S], V[_U], V[_ACT]
-    for sweep in range(_JACOBI_SWEEPS + 1):
-        for ln in range(L):
-            off[ln] = 0.0
-        for p in range(n - 1):
-            for q in range(p + 1, n):
-                for ln in range(L):
-                    x = A[p, q, ln]
-                    off[ln] += x * x
-        done = True
-        for ln in range(L):
-            if act[ln] != 0.0 and off[ln] <= _JACOBI_TOL * _JACOBI_TOL * ssq[ln]:
-                act[ln] = 0.0
-            if act[ln] != 0.0:
-                done = False
-        if done:
-            return sweep
-        if sweep == _JACOBI_SWEEPS:
-            return -1
-        for p in range(n - 1):
-            for q in range(p + 1, n):
-                for ln in range(L):
-                    app = A[p, p, ln]
-                    aqq = A[q, q, ln]
-                    x = A[p, q, ln]
-                    d = aqq - app
-                    r = math.sqrt(d * d + 4.0 * x * x)
-                    den = d + math.copysign(r, d)
-                    den = den + (1.0 if den == 0.0 else 0.0)
-                    t = act[ln] * (2.0 * x / den)
-                    c = 1.0 / math.sqrt(1.0 + t * t)
-                    sn = t * c
-                    T[ln] = t
-                    S[ln] = sn
-                    U[ln] = sn / (1.0 + c)
-                    A[p, p, ln] = app - t * x
-                    A[q, q, ln] = aqq + t * x
-                    A[p, q, ln] = 0.0
-                    A[q, p, ln] = 0.0
-                for r in range(n):
-                    if r != p and r != q:
-                        for ln in range(L):
-                            g = A[r, p, ln]
-                            h = A[r, q, ln]
-                            gn = g - S[ln] * (h + g * U[ln])
-                            hn = h + S[ln] * (g - h * U[ln])
-                            A[r, p, ln] = gn
-                            A[p, r, ln] = gn
-                            A[r, q, ln] = hn
-                            A[q, r, ln] = hn
-    return -1
-
-
-@jit(inline=True)
-def _lanes_eig(H, k0, L, atol, rtol, srtol, A, V, eig, inertia, kind, tol, fallback):
-    """Eigenvalues and classification of H[k0:k0 + L] by lane-parallel Jacobi.
-
-    Lanes this path does not finish (NaN/inf, extreme scale, no convergence) get
-    ``fallback[ln] = True`` and nothing written. Returns the first finished lane whose
-    matrix is asymmetric beyond `srtol`, or -1.
-    """
-    n = H.shape[1]
-    _lanes_load(H, k0, L, A, V, True)
-    ssq, act = V[_SSQ], V[_ACT]
-    for ln in range(L):
-        fallback[ln] = not _lane_in_range(ssq[ln])
-        act[ln] = 1.0
-        if fallback[ln]:  # keep the sweeps finite: this lane is redone by the scalar path
-            for i in range(n):
-                for j in range(n):
-                    A[i, j, ln] = 0.0
-            ssq[ln] = 0.0
-    converged = _lanes_jacobi(A, n, L, V) >= 0
-    first = -1
-    for ln in range(L):
-        if fallback[ln]:
-            continue
-        if not converged and act[ln] != 0.0:
-            fallback[ln] = True
-            continue
-        k = k0 + ln
-        t, fro = _lane_tol(k, ssq[ln], atol, rtol, tol)
-        for i in range(n):  # insertion sort of the diagonal into eig[k]
-            v = A[i, i, ln]
-            j = i - 1
-            while j >= 0 and eig[k, j] > v:
-                eig[k, j + 1] = eig[k, j]
-                j -= 1
-            eig[k, j + 1] = v
-        neg = 0
-        pos = 0
-        for i in range(n):
-            neg += eig[k, i] < -t
-            pos += eig[k, i] > t
-        if first < 0 and _asymmetric(H, k, V[_ASQ, ln], srtol * fro):
-            first = ln
-        _finish(k, neg, n - neg - pos, pos, inertia, kind)
-    return first
 
 
 # ------------------------------------------------- lane-parallel inertia (Sturm counts)
@@ -1184,6 +1082,161 @@ def _lanes_sturm(A, n, L, V):
 
 
 @jit(inline=True)
+def _lanes_tridiagonal_qr(A, n, L, V):
+    """Eigenvalues of each lane's tridiagonal A (from `_lanes_tridiagonal`), unsorted.
+
+    Implicit symmetric QR steps with Wilkinson shifts on the unreduced block ``[lo, m]``
+    of every lane at once; a lane's bottom entry ``m`` deflates when ``e_(m-1)^2 <=
+    eps^2 ||A||_F^2`` (each eigenvalue moves by at most ``eps ||A||_F``, Weyl). Lanes
+    outside their block get the rotation ``c = 1, s = 0``, an exact identity, so a
+    lane's result does not depend on its neighbours. The eigenvalues are left in
+    ``V[_NV:_NV + n]``; returns True when every lane converged (otherwise the lanes
+    with ``V[_M] > 0`` did not).
+    """
+    D = V[_NV:_NV + n]
+    E = V[_NV + n:_NV + 2 * n]
+    m, lo, mu, X, Z, thr, ssq = V[_M], V[_LO], V[_MU], V[_X], V[_Z], V[_THR], V[_SSQ]
+    for i in range(n):
+        for ln in range(L):
+            D[i, ln] = A[i, i, ln]
+    for i in range(n - 1):
+        for ln in range(L):
+            E[i, ln] = A[i + 1, i, ln]
+    for ln in range(L):
+        E[n - 1, ln] = 0.0
+        m[ln] = n - 1
+        thr[ln] = (_EPS * _EPS) * ssq[ln]
+        X[ln] = 0.0
+        Z[ln] = 0.0
+        mu[ln] = 0.0
+    for _ in range(_QR_MAXIT_PER_N * n):
+        # (every select below picks between values already loaded: a select that loads
+        # inside a branch keeps the loop scalar)
+        for ln in range(L):
+            lo[ln] = -1.0
+        for i in range(n - 1, 0, -1):  # one pass up: deflate at the bottom, find the
+            for ln in range(L):  # top of each unreduced block, gather its bottom 2x2
+                e = E[i - 1, ln]
+                mm = m[ln]
+                l0 = lo[ln]
+                x0 = X[ln]
+                z0 = Z[ln]
+                u0 = mu[ln]
+                a = D[i - 1, ln]
+                c = D[i, ln]
+                small = e * e <= thr[ln]
+                e = 0.0 if small else e
+                E[i - 1, ln] = e
+                mm = i - 1.0 if small & (mm == i) else mm
+                m[ln] = mm
+                lo[ln] = float(i) if small & (i < mm) & (l0 < 0.0) else l0
+                sel = mm == i
+                X[ln] = a if sel else x0
+                Z[ln] = e if sel else z0
+                mu[ln] = c if sel else u0
+        top = 0.0
+        for ln in range(L):
+            mm = m[ln]
+            top = mm if mm > top else top
+            l0 = lo[ln]
+            lo[ln] = l0 if l0 > 0.0 else 0.0
+        if top == 0.0:
+            return True
+        for ln in range(L):  # Wilkinson shift: the eigenvalue of that 2x2 nearer d_m
+            b = Z[ln]
+            c = mu[ln]
+            delta = 0.5 * (X[ln] - c)
+            den = delta + math.copysign(math.sqrt(delta * delta + b * b), delta)
+            den = den if den != 0.0 else 1.0
+            mu[ln] = c - (b * b) / den
+        for k in range(int(top)):  # chase the bulge down every block
+            km = k - 1 if k > 0 else n - 1  # E[n - 1] stays 0: a harmless target at k = 0
+            for ln in range(L):
+                l0 = lo[ln]
+                mm = m[ln]
+                dk = D[k, ln]
+                ek = E[k, ln]
+                ekm = E[km, ln]
+                zb = Z[ln]
+                first = l0 == k
+                x = dk - mu[ln] if first else ekm
+                z = ek if first else zb
+                r = math.sqrt(x * x + z * z)
+                ok = (l0 <= k) & (k < mm) & (r != 0.0)
+                inv = 1.0 / (r if ok else 1.0)
+                c = x * inv if ok else 1.0
+                s = z * inv if ok else 0.0
+                E[km, ln] = r if (l0 < k) & (k < mm) else ekm
+                d = D[k + 1, ln]
+                cs = c * s
+                c2 = c * c
+                s2 = s * s
+                D[k, ln] = c2 * dk + 2.0 * cs * ek + s2 * d
+                D[k + 1, ln] = s2 * dk - 2.0 * cs * ek + c2 * d
+                E[k, ln] = cs * (d - dk) + (c2 - s2) * ek
+                f = E[k + 1, ln]
+                Z[ln] = s * f
+                E[k + 1, ln] = c * f
+    return False
+
+
+@jit(inline=True)
+def _lanes_sort(D, n, L):
+    """Sort each lane's column of D[:n] ascending (odd-even transposition, no branch)."""
+    for p in range(n):
+        for i in range(p % 2, n - 1, 2):
+            for ln in range(L):
+                a = D[i, ln]
+                b = D[i + 1, ln]
+                D[i, ln] = a if a < b else b
+                D[i + 1, ln] = b if a < b else a
+
+
+@jit(inline=True)
+def _lanes_eig(H, k0, L, atol, rtol, srtol, A, V, eig, inertia, kind, tol, fallback):
+    """Eigenvalues and classification of H[k0:k0 + L]: Householder + lane QR.
+
+    Lanes this path does not finish (NaN/inf, extreme scale, no convergence) get
+    ``fallback[ln] = True`` and nothing written. Returns the first finished lane whose
+    matrix is asymmetric beyond `srtol`, or -1.
+    """
+    n = H.shape[1]
+    _lanes_load(H, k0, L, A, V, False)
+    ssq = V[_SSQ]
+    for ln in range(L):
+        fallback[ln] = not _lane_in_range(ssq[ln])
+        if fallback[ln]:  # keep the arithmetic finite: the scalar path redoes this lane
+            for i in range(n):
+                for j in range(i + 1):
+                    A[i, j, ln] = 0.0
+            ssq[ln] = 0.0
+    _lanes_tridiagonal(A, n, L, V)
+    converged = _lanes_tridiagonal_qr(A, n, L, V)
+    D = V[_NV:_NV + n]
+    _lanes_sort(D, n, L)
+    first = -1
+    for ln in range(L):
+        if fallback[ln]:
+            continue
+        if not converged and V[_M, ln] != 0.0:
+            fallback[ln] = True
+            continue
+        k = k0 + ln
+        t, fro = _lane_tol(k, ssq[ln], atol, rtol, tol)
+        neg = 0
+        pos = 0
+        for i in range(n):
+            v = D[i, ln]
+            eig[k, i] = v
+            neg += v < -t
+            pos += v > t
+        if first < 0 and _asymmetric(H, k, V[_ASQ, ln], srtol * fro):
+            first = ln
+        _finish(k, neg, n - neg - pos, pos, inertia, kind)
+    return first
+
+
+@jit(inline=True)
 def _lanes_inertia(H, k0, L, atol, rtol, srtol, A, V, inertia, kind, tol, fallback):
     """Inertia and classification of H[k0:k0 + L] by tridiagonalisation + Sturm counts.
 
@@ -1222,14 +1275,14 @@ def _lanes_inertia(H, k0, L, atol, rtol, srtol, A, V, inertia, kind, tol, fallba
 def _eig_batch_body(H, atol, rtol, srtol, eig, inertia, kind, tol):
     N = H.shape[0]
     n = H.shape[1]
-    lanes = _JACOBI_MIN_N <= n <= _JACOBI_MAX_N
+    lanes = _EIG_LANES_MIN_N <= n <= _EIG_LANES_MAX_N
     nc = _nchunks(-(-N // LANES) if lanes else N)  # chunks of at least one full block
     firstbad = np.full(nc, -1, dtype=np.int64)
     for c in prange(nc):
         lo, hi = chunk_bounds(N, nc, c)
         w = np.empty((2 * n + 2, n))
         A = np.empty((n, n, LANES if lanes else 0))
-        V = np.empty((_NV, LANES if lanes else 0))
+        V = np.empty((_NV + 2 * n, LANES if lanes else 0))
         fallback = np.zeros(hi - lo, dtype=np.bool_)
         if lanes:
             for k0 in range(lo, hi, LANES):
@@ -1286,8 +1339,10 @@ def classify_hessians_batch(H, atol, rtol, srtol, eig, inertia, kind, tol):
     Each matrix ``H[k]`` gets the tolerance ``tol[k] = atol[k] + rtol * ||H[k]||_F`` and
     is classified as by :func:`classify_hessian`. The batch is cut into a few contiguous
     chunks per thread, each with its own work buffer, so the results are the same for
-    any number of threads. QL for every n >= 4 (nothing allocated per matrix);
-    :func:`classify_hessians_batch_lapack` uses LAPACK for ``n >= LAPACK_MIN_N``.
+    any number of threads. Blocks of 32 matrices by Householder + tridiagonal QR for
+    4 <= n <= 64, QL one matrix at a time otherwise (nothing allocated per matrix);
+    :func:`classify_hessians_batch_lapack` uses LAPACK, faster from
+    ``n = LAPACK_MIN_N`` on.
 
     Parameters
     ----------
