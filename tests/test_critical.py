@@ -318,6 +318,37 @@ def test_eigenvalue_lanes_match_lapack_on_hard_stacks(n):
     assert np.array_equal(res.eigenvalues[-3], np.zeros(n))
 
 
+def test_two_by_two_inertia_lanes_match_the_eigenvalue_path_exactly():
+    """n = 2 batches: the vectorised inertia pass against the scalar closed form of the
+    eigenvalue path, bit for bit, with eigenvalues exactly at +-tol, per-matrix
+    tolerances, and the matrices it leaves to the scalar path (zero, tiny, huge, an
+    off-diagonal below its sqrt range, NaN)."""
+    rng = np.random.default_rng(2)
+    H = rng.standard_normal((1000, 2, 2))
+    H = H + H.swapaxes(1, 2)
+    H[:300] = np.round(H[:300])  # [[0, 1], [1, 0]] and the like: eigenvalues at +-1
+    H[300] = 0.0
+    H[301] *= 1e-150
+    H[302] *= 1e150
+    H[303] = [[1.0, 1e-160], [1e-160, 1.0]]
+    for tol in (None, 1.0, 0.0, rng.uniform(0.0, 2.0, 1000)):
+        a = fastopt.classify_hessians(H, tol=tol)
+        b = fastopt.classify_hessians(H, tol=tol, eigenvalues=False)
+        np.testing.assert_array_equal(a.inertia, b.inertia)
+        np.testing.assert_array_equal(a.kind, b.kind)
+        np.testing.assert_array_equal(a.tol, b.tol)
+    ev = np.linalg.eigvalsh(H[:300])
+    assert np.sum(np.abs(ev) == 1.0) > 50  # the ties are there ...
+    ones = fastopt.classify_hessians(H[:300], tol=1.0, eigenvalues=False).inertia
+    np.testing.assert_array_equal(ones[:, 1], np.sum(np.abs(ev) <= 1.0, axis=1))  # ... zero
+    H[7, 0, 1] = np.nan
+    with pytest.warns(fastopt.NonFiniteWarning):
+        bad = fastopt.classify_hessians(H, eigenvalues=False)
+    assert bad.kind[7] == fastopt.PointType.NONFINITE
+    rest = fastopt.classify_hessians(np.delete(H, 7, 0), eigenvalues=False)
+    np.testing.assert_array_equal(np.delete(bad.inertia, 7, 0), rest.inertia)
+
+
 def test_inertia_path_with_zero_tolerance_on_exactly_singular_matrices():
     """tol = 0: a zero eigenvalue of a diagonal (already tridiagonal) matrix counts as
     zero, not as negative or positive."""
