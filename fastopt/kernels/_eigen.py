@@ -78,10 +78,14 @@ and no second pass; only NaN/inf, zero and extreme-scale matrices take the scala
 A matrix with a NaN/inf entry gets kind NONFINITE, NaN eigenvalues and inertia
 ``(-1, -1, -1)``; no kernel raises.
 
-Performance notes: batch drivers pass only thread-local buffers and scalars to the
-helpers that are not inlined. A shared array passed to a compiled call is reference
+Performance notes: batch drivers make one compiled call per chunk (at most 256 per
+batch), never one per matrix: a shared array passed to a compiled call is reference
 counted on every call, and two threads counting the same array fight over one cache
-line (measured: 2 threads 4x *slower* than 1).
+line (measured per matrix: 2 threads 4x *slower* than 1). The chunk is a compiled
+call rather than code inlined into the ``prange`` body because numba's parallel
+lowering kept the lane loops scalar there (measured). Lane loops index views that start
+at the block: an index not known to be ``>= 0`` costs numba's wraparound select, which
+also keeps a loop scalar.
 """
 
 from __future__ import annotations
