@@ -1593,8 +1593,11 @@ def classify_hessians_batch_lapack(H, atol, rtol, srtol, eig, inertia, kind, tol
 def inertia_hessians_batch(H, atol, rtol, srtol, inertia, kind, tol):
     """Second-order test of many symmetric matrices without eigenvalues, in parallel.
 
-    As :func:`classify_hessians_batch` without the ``eig`` output, for any n, by
-    :func:`classify_hessian_inertia` (``L D L^T`` factorisations of ``H -+ tol I``).
+    As :func:`classify_hessians_batch` without the ``eig`` output, for any n: n = 2 by
+    the closed form (one vectorised pass over blocks of 256 matrices), 3 <= n <= 64 by
+    Householder tridiagonalisation + Sturm counts on blocks of 32 matrices, larger n
+    (and matrices those paths leave: NaN/inf, zero, extreme scales) as
+    :func:`classify_hessian_inertia` does (``L D L^T`` factorisations).
 
     Examples
     --------
