@@ -908,12 +908,12 @@ _TINY = float(np.finfo(np.float64).tiny)
 
 
 @jit(inline=True)
-def _lanes_load(H, k0, L, A, V, upper):
+def _lanes_load(H, k0, L, A, V):
     """Load the symmetric part of H[k0 + ln] into A[:, :, ln], with two sums per lane.
 
     V[_SSQ] is the squared Frobenius norm, summed in the order of `_load` (the same
     tolerance on every path, to the last bit); V[_ASQ] the sum of the squares of
-    ``H_ij - H_ji``. The upper triangle of A is written only if `upper`.
+    ``H_ij - H_ji``. Only the lower triangle of A is written (all the lane kernels read).
 
     Only sums over the lanes: a maximum or a NaN check per entry as well measured twice
     as slow (n = 6: 6.1 against 3.2 ms per 10^5 matrices). NaN/inf shows in V[_SSQ].
@@ -935,8 +935,6 @@ def _lanes_load(H, k0, L, A, V, upper):
                 t = Hb[ln, j, i]
                 s = 0.5 * u + 0.5 * t
                 A[i, j, ln] = s
-                if upper:
-                    A[j, i, ln] = s
                 d = u - t
                 ssq[ln] += 2.0 * s * s
                 asq[ln] += d * d
@@ -1263,7 +1261,7 @@ def _lanes_eig(H, k0, L, atol, rtol, srtol, A, V, eig, inertia, kind, tol, fallb
     matrix is asymmetric beyond `srtol`, or -1.
     """
     n = H.shape[1]
-    _lanes_load(H, k0, L, A, V, False)
+    _lanes_load(H, k0, L, A, V)
     _lanes_prepare(k0, L, atol, rtol, A, V, tol, fallback)
     _lanes_tridiagonal(A, n, L, V)
     converged = _lanes_tridiagonal_qr(A, n, L, V)
@@ -1297,7 +1295,7 @@ def _lanes_inertia(H, k0, L, atol, rtol, srtol, A, V, inertia, kind, tol, fallba
     Returns the first finished lane whose matrix is asymmetric beyond `srtol`, or -1.
     """
     n = H.shape[1]
-    _lanes_load(H, k0, L, A, V, False)
+    _lanes_load(H, k0, L, A, V)
     _lanes_prepare(k0, L, atol, rtol, A, V, tol, fallback)
     _lanes_tridiagonal(A, n, L, V)
     _lanes_sturm(A, n, L, V)
