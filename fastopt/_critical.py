@@ -213,8 +213,12 @@ def classify_hessians(H, *, tol=None, eigenvalues: bool = True) -> HessianClassi
     if eigenvalues:
         eig = np.empty((N, n))
         big = n >= kernels.LAPACK_MIN_N
-        batch = kernels.classify_hessians_batch_lapack if big else kernels.classify_hessians_batch
-        bad = batch(Hs, atol, rtol, srtol, eig, inertia, kind, tol_used)
+        if big:
+            bad = kernels.classify_hessians_batch_lapack(Hs, atol, rtol, srtol, eig, inertia,
+                                                         kind, tol_used)
+        else:
+            bad = kernels.classify_hessians_batch(Hs, atol, rtol, srtol, eig, inertia, kind,
+                                                  tol_used, kernels.size_tag(n))
     else:
         bad = kernels.inertia_hessians_batch(Hs, atol, rtol, srtol, inertia, kind, tol_used)
     if bad >= 0:

@@ -19,6 +19,7 @@ import fastopt
 from fastopt import NonFiniteWarning, kernels
 from fastopt import PointType as P
 from fastopt.kernels import _critical as kcrit
+from fastopt.kernels import _qr_codegen, _qr_unrolled
 
 RNG = np.random.default_rng(20240601)
 
@@ -137,7 +138,7 @@ def test_eigenvalues_match_lapack(n):
         assert np.all(np.diff(res.eigenvalues[k]) >= 0)
 
 
-@pytest.mark.parametrize("n", [4, 6, 8, 13, 40])
+@pytest.mark.parametrize("n", [4, 5, 6, 8, 13, 40])
 def test_batch_eigenvalues_do_not_depend_on_the_other_matrices(n):
     """Blocks of matrices are solved together (QR lanes): each result is its own."""
     H = np.array([clustered(n) for _ in range(40)] + [random_symmetric(n) for _ in range(60)]
@@ -159,6 +160,36 @@ def test_lapack_and_ql_batches_agree(n):
         outs.append(eig)
     scale = np.abs(outs[1]).max()
     np.testing.assert_allclose(outs[0], outs[1], rtol=0, atol=1e-12 * scale)
+
+
+@pytest.mark.parametrize("n", _qr_unrolled.SIZES)
+def test_generated_qr_kernels_give_the_generic_lanes_results_bit_for_bit(n):
+    """The register-resident QR kernels generated for small n (selected by
+    ``size_tag(n)``) do the generic lane QR's arithmetic step for step: the same
+    eigenvalues, inertia, kinds and tolerances to the last bit, on clustered, random,
+    zero, identity, NaN and huge matrices, in a batch that is not a multiple of 32."""
+    rng = np.random.default_rng(n + 7)
+    H = np.array([clustered(n, rng) for _ in range(60)] + [random_symmetric(n, rng)
+                                                         for _ in range(60)]
+                 + [np.zeros((n, n)), np.eye(n), random_symmetric(n, rng) * 1e200])
+    H[5, 0, 1] = np.nan
+    outs = []
+    for size in ((), kernels.size_tag(n)):
+        N = len(H)
+        eig, tol = np.empty((N, n)), np.empty(N)
+        inertia, kind = np.empty((N, 3), np.int8), np.empty(N, np.int8)
+        assert kernels.classify_hessians_batch(H, np.zeros(1), 1e-13, 1e-12, eig, inertia,
+                                               kind, tol, size) == -1
+        outs.append((eig, inertia, kind, tol))
+    assert len(kernels.size_tag(n)) == n
+    for generic, generated in zip(*outs, strict=True):
+        np.testing.assert_array_equal(generic, generated)
+
+
+def test_generated_qr_module_is_the_generator_output():
+    with open(_qr_unrolled.__file__) as fh:
+        assert fh.read() == _qr_codegen.module_source()
+    assert _qr_unrolled.WIDTH == kernels._eigen.LANES
 
 
 def test_three_by_three_closed_form_and_fallback():
@@ -298,7 +329,7 @@ def test_inertia_path_counts_match_lapack_on_hard_stacks(n):
     np.testing.assert_array_equal(bad.inertia[keep], res.inertia[keep])
 
 
-@pytest.mark.parametrize("n", [4, 6, 13, 40, 64])
+@pytest.mark.parametrize("n", [4, 5, 6, 13, 40, 64])
 def test_eigenvalue_lanes_match_lapack_on_hard_stacks(n):
     """The batch eigenvalue path (Householder + tridiagonal QR for 4 <= n <= 64) on
     exactly singular matrices with repeated eigenvalues -1, 0, 1, clustered and random

@@ -62,6 +62,7 @@ from ._eigen import (
     classify_hessians_batch_lapack,
     inertia_hessians_batch,
     kind_from_inertia,
+    size_tag,
     symmetric_eigenvalues,
     symmetric_inertia,
 )
@@ -127,6 +128,7 @@ __all__ = [
     "merge_points",
     "newton_critical_batch",
     "newton_critical_point",
+    "size_tag",
     "symmetric_eigenvalues",
     "symmetric_inertia",
     "absolute_steps",
