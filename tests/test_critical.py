@@ -174,7 +174,7 @@ def test_generated_qr_kernels_give_the_generic_lanes_results_bit_for_bit(n):
                  + [np.zeros((n, n)), np.eye(n), random_symmetric(n, rng) * 1e200])
     H[5, 0, 1] = np.nan
     outs = []
-    for size in ((), kernels.size_tag(n)):
+    for size in ((), kernels.size_tag(n), (0,) * (9 - n)):  # the last: a tag for another n
         N = len(H)
         eig, tol = np.empty((N, n)), np.empty(N)
         inertia, kind = np.empty((N, 3), np.int8), np.empty(N, np.int8)
@@ -182,8 +182,9 @@ def test_generated_qr_kernels_give_the_generic_lanes_results_bit_for_bit(n):
                                                kind, tol, size) == -1
         outs.append((eig, inertia, kind, tol))
     assert len(kernels.size_tag(n)) == n
-    for generic, generated in zip(*outs, strict=True):
+    for generic, generated, mistagged in zip(*outs, strict=True):
         np.testing.assert_array_equal(generic, generated)
+        np.testing.assert_array_equal(generic, mistagged)
 
 
 def test_generated_qr_module_is_the_generator_output():

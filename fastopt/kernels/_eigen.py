@@ -1270,7 +1270,7 @@ def _lanes_qr_registers(A, n, L, V, S, qr_pass):
     lanes beyond ``L`` are padded as done. Leaves the eigenvalues (unsorted) in
     ``V[_NV:_NV + n]`` and ``V[_M] > 0`` for a lane that did not converge.
     """
-    W = _qr_unrolled.WIDTH
+    W = LANES  # the generated kernels' row stride, _qr_unrolled.WIDTH
     ssq = V[_SSQ]
     for i in range(n):
         for ln in range(L):
@@ -1313,7 +1313,13 @@ def _lanes_qr_overload(size, A, n, L, V, S):
     qr_pass = getattr(_qr_unrolled, f"qr_pass_{count}", None)
     if qr_pass is None:
         return lambda size, A, n, L, V, S: _lanes_tridiagonal_qr(A, n, L, V)
-    return lambda size, A, n, L, V, S: _lanes_qr_registers(A, n, L, V, S, qr_pass)
+
+    def impl(size, A, n, L, V, S):
+        if n != count:  # a tag for another n: the generic lanes, never a wrong kernel
+            return _lanes_tridiagonal_qr(A, n, L, V)
+        return _lanes_qr_registers(A, n, L, V, S, qr_pass)
+
+    return impl
 
 
 def size_tag(n):
@@ -1454,7 +1460,7 @@ def _eig_chunk(H, lo, hi, atol, rtol, srtol, eig, inertia, kind, tol, size):
     w = np.empty((2 * n + 2, n))
     A = np.empty((n, n, LANES if lanes else 0))
     V = np.empty((_NV + 2 * n, LANES if lanes else 0))
-    S = np.empty((2 * n + 1) * _qr_unrolled.WIDTH if lanes else 0)
+    S = np.empty((2 * n + 1) * LANES if lanes else 0)
     fallback = np.zeros(hi - lo, dtype=np.bool_)
     if lanes:
         for k0 in range(lo, hi, LANES):
@@ -1591,8 +1597,9 @@ def classify_hessians_batch(H, atol, rtol, srtol, eig, inertia, kind, tol, size=
         Output: the tolerance used for each matrix.
     size : tuple, optional
         ``size_tag(n)``: selects at compile time the generated QR kernel for n (n = 4,
-        5, 6, about 3x faster). Omitted: the generic lane QR, the same eigenvalues to
-        round-off, without compiling the generated kernels (seconds each).
+        5, 6, about 3x faster). Omitted, or a tag of another length: the generic lane
+        QR, the same results to the last bit, without compiling the generated kernels
+        (seconds each).
 
     Returns
     -------
