@@ -814,3 +814,32 @@ def test_find_nothing_and_boundary():
     res = fastopt.find_critical_points(poly2, [(0.5, 1.5), (-0.4, 0.3)], args=(DOUBLE_WELL,),
                                        num=7)
     _check_against(res, [([1.0, 0.0], "SADDLE")])
+
+
+def test_lane_store_writes_any_inertia_layout_alike():
+    """The lane store writes a C-contiguous inertia through its flat view and any other
+    row by row: the same numbers either way, only the lanes asked for."""
+    from fastopt.kernels._eigen import _LE, _NEG, _NV, _lanes_store
+
+    @numba.njit
+    def store(k0, L, n, V, inertia, kind):
+        _lanes_store(k0, L, n, V, inertia, kind)
+
+    n, L, k0 = 3, 20, 5
+    rng = np.random.default_rng(4)
+    V = np.zeros((_NV + 2 * n, 32))
+    V[_NEG] = rng.integers(0, n + 1, 32)
+    V[_LE] = np.minimum(n, V[_NEG] + rng.integers(0, n + 1, 32))
+    flat, kind_a = np.full((40, 3), 9, np.int8), np.full(40, 9, np.int8)
+    strided, kind_b = np.full((40, 6), 9, np.int8)[:, ::2], np.full(40, 9, np.int8)
+    store(k0, L, n, V, flat, kind_a)
+    store(k0, L, n, V, strided, kind_b)
+    np.testing.assert_array_equal(flat, strided)
+    np.testing.assert_array_equal(kind_a, kind_b)
+    neg, le = V[_NEG, :L].astype(int), V[_LE, :L].astype(int)
+    np.testing.assert_array_equal(flat[k0:k0 + L], np.c_[neg, le - neg, n - le])
+    expect = [int(kernels.kind_from_inertia(a, b - a, n - b))
+              for a, b in zip(neg, le, strict=True)]
+    np.testing.assert_array_equal(kind_a[k0:k0 + L], expect)
+    assert (flat[:k0] == 9).all() and (flat[k0 + L:] == 9).all()
+    assert (kind_a[:k0] == 9).all() and (kind_a[k0 + L:] == 9).all()

@@ -949,6 +949,23 @@ def _lanes_load(H, k0, L, A, V):
 
 
 @jit(inline=True)
+def _fill_atol(tb, atol, k0, L):
+    """tb[:L] = the absolute tolerances of lanes k0 .. k0 + L (atol per matrix or one).
+
+    A separate pass: reading ``atol[ln * per]`` inside a lane loop (a load whose stride
+    is a run-time value) kept that loop scalar (measured, n = 2: 0.75 against 0.34 ms
+    per 10^5 matrices, 1 thread).
+    """
+    if atol.shape[0] > 1:
+        for ln in range(L):
+            tb[ln] = atol[k0 + ln]
+    else:
+        a0 = atol[0]
+        for ln in range(L):
+            tb[ln] = a0
+
+
+@jit(inline=True)
 def _lanes_prepare(k0, L, atol, rtol, A, V, tol, fallback):
     """After `_lanes_load`: the lanes the scalar path must redo, and the tolerances.
 
@@ -964,15 +981,14 @@ def _lanes_prepare(k0, L, atol, rtol, A, V, tol, fallback):
     n = A.shape[0]
     ssq, T = V[_SSQ], V[_TOL]
     tb = tol[k0:k0 + L]
-    per = 1 if atol.shape[0] > 1 else 0
-    ab = atol[k0:k0 + L] if per else atol
+    _fill_atol(tb, atol, k0, L)
     out = 0
     for ln in range(L):
         q = ssq[ln]
         bad = not ((1e-200 <= q) & (q <= 1e200))
         fallback[ln] = bad
         out += 1 if bad else 0  # (an integer sum: a float one would not vectorise)
-        t = ab[ln * per] + rtol * math.sqrt(q)
+        t = tb[ln] + rtol * math.sqrt(q)
         T[ln] = t
         tb[ln] = t
     if out > 0:
@@ -986,28 +1002,65 @@ def _lanes_prepare(k0, L, atol, rtol, A, V, tol, fallback):
 
 
 @jit(inline=True)
+def _lanes_store_rows(k0, L, n, V, inertia, kind):
+    """`_lanes_store` for any ``inertia``: row by row."""
+    neg, le = V[_NEG], V[_LE]
+    kb = kind[k0:k0 + L]
+    ib = inertia[k0:k0 + L]
+    for ln in range(L):
+        ng, z, ps, kd = _store_counts(neg[ln], le[ln], n)
+        kb[ln] = kd
+        ib[ln, 0] = ng
+        ib[ln, 1] = z
+        ib[ln, 2] = ps
+
+
+@jit(inline=True)
+def _lanes_store_flat(k0, L, n, V, inertia, kind):
+    """`_lanes_store` for a C-contiguous ``inertia``: through its flat view."""
+    neg, le = V[_NEG], V[_LE]
+    kb = kind[k0:k0 + L]
+    flat = inertia.reshape(-1)[3 * k0:3 * (k0 + L)]  # from k0: no wraparound select
+    for ln in range(L):
+        ng, z, ps, kd = _store_counts(neg[ln], le[ln], n)
+        kb[ln] = kd
+        j = 3 * ln
+        flat[j] = ng
+        flat[j + 1] = z
+        flat[j + 2] = ps
+
+
 def _lanes_store(k0, L, n, V, inertia, kind):
     """Store inertia[k] and kind[k] of every lane, as `_finish` does, without a branch.
 
     From ``V[_NEG]`` (eigenvalues < -tol) and ``V[_LE]`` (eigenvalues <= tol). Fallback
-    lanes get numbers too: the scalar path overwrites them.
+    lanes get numbers too: the scalar path overwrites them. Numba only: a C-contiguous
+    ``inertia`` is written through its flat view (n = 2, 10^5 matrices, 1 thread: 0.12
+    against 0.25 ms for these stores, measured), any other row by row.
     """
-    neg, le = V[_NEG], V[_LE]
-    ib = inertia[k0:k0 + L]
-    kb = kind[k0:k0 + L]
-    for ln in range(L):
-        ng = int(neg[ln])
-        lq = int(le[ln])
-        lq = lq if lq > ng else ng  # the counts are monotone in exact arithmetic
-        ps = n - lq
-        is_min = lq == 0  # kind_from_inertia without its NONFINITE branch
-        is_max = ng == n
-        is_saddle = (ng > 0) & (ps > 0)
-        kb[ln] = (_DEGENERATE - (_DEGENERATE - _MINIMUM) * is_min
-                  - (_DEGENERATE - _MAXIMUM) * is_max - (_DEGENERATE - _SADDLE) * is_saddle)
-        ib[ln, 0] = ng
-        ib[ln, 1] = lq - ng
-        ib[ln, 2] = ps
+
+
+@overload(_lanes_store)
+def _lanes_store_overload(k0, L, n, V, inertia, kind):
+    if isinstance(inertia, types.Array) and inertia.layout == "C":
+        return lambda k0, L, n, V, inertia, kind: _lanes_store_flat(k0, L, n, V, inertia,
+                                                                    kind)
+    return lambda k0, L, n, V, inertia, kind: _lanes_store_rows(k0, L, n, V, inertia, kind)
+
+
+@jit(inline=True)
+def _store_counts(negf, lef, n):
+    """(neg, zero, pos, kind) from the float counts below -tol and up to tol, no branch."""
+    ng = int(negf)
+    lq = int(lef)
+    lq = lq if lq > ng else ng  # the counts are monotone in exact arithmetic
+    ps = n - lq
+    is_min = lq == 0  # kind_from_inertia without its NONFINITE branch
+    is_max = ng == n
+    is_saddle = (ng > 0) & (ps > 0)
+    kd = (_DEGENERATE - (_DEGENERATE - _MINIMUM) * is_min
+          - (_DEGENERATE - _MAXIMUM) * is_max - (_DEGENERATE - _SADDLE) * is_saddle)
+    return ng, lq - ng, ps, kd
 
 
 @jit(inline=True)
@@ -1405,15 +1458,14 @@ def _lanes_two(H, k0, L, atol, rtol, srtol, V, inertia, kind, tol, fallback):
     # keep the loop scalar (measured)
     Hb = H[k0:k0 + L]
     tb = tol[k0:k0 + L]
-    per = 1 if atol.shape[0] > 1 else 0
-    atb = atol[k0:k0 + L] if per else atol
+    _fill_atol(tb, atol, k0, L)
     nbad = 0
     for ln in range(L):
         a = Hb[ln, 0, 0]
         u = Hb[ln, 0, 1]
         v = Hb[ln, 1, 0]
         c = Hb[ln, 1, 1]
-        at = atb[ln * per]
+        at = tb[ln]
         b = 0.5 * u + 0.5 * v
         m = 0.5 * a + 0.5 * c
         p = 0.5 * a - 0.5 * c
