@@ -221,7 +221,8 @@ def classify_hessians(H, *, tol=None, eigenvalues: bool = True) -> HessianClassi
             bad = kernels.classify_hessians_batch(Hs, atol, rtol, srtol, eig, inertia, kind,
                                                   tol_used, kernels.size_tag(n))
     else:
-        bad = kernels.inertia_hessians_batch(Hs, atol, rtol, srtol, inertia, kind, tol_used)
+        bad = kernels.inertia_hessians_batch(Hs, atol, rtol, srtol, inertia, kind, tol_used,
+                                             kernels.size_tag(n))
     if bad >= 0:
         a = Hs[bad]
         asym = float(np.max(np.abs(a - a.T)))

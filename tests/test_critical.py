@@ -164,10 +164,11 @@ def test_lapack_and_ql_batches_agree(n):
 
 @pytest.mark.parametrize("n", _qr_unrolled.SIZES)
 def test_generated_qr_kernels_give_the_generic_lanes_results_bit_for_bit(n):
-    """The register-resident QR kernels generated for small n (selected by
-    ``size_tag(n)``) do the generic lane QR's arithmetic step for step: the same
-    eigenvalues, inertia, kinds and tolerances to the last bit, on clustered, random,
-    zero, identity, NaN and huge matrices, in a batch that is not a multiple of 32."""
+    """The register-resident Householder and QR kernels generated for small n (selected
+    by ``size_tag(n)``) do the generic lanes' arithmetic step for step: the same
+    eigenvalues, inertia, kinds and tolerances to the last bit on both paths, on
+    clustered, random, zero, identity, NaN and huge matrices, in a batch that is not a
+    multiple of 32."""
     rng = np.random.default_rng(n + 7)
     H = np.array([clustered(n, rng) for _ in range(60)] + [random_symmetric(n, rng)
                                                          for _ in range(60)]
@@ -180,7 +181,10 @@ def test_generated_qr_kernels_give_the_generic_lanes_results_bit_for_bit(n):
         inertia, kind = np.empty((N, 3), np.int8), np.empty(N, np.int8)
         assert kernels.classify_hessians_batch(H, np.zeros(1), 1e-13, 1e-12, eig, inertia,
                                                kind, tol, size) == -1
-        outs.append((eig, inertia, kind, tol))
+        counts, kind2, tol2 = np.empty((N, 3), np.int8), np.empty(N, np.int8), np.empty(N)
+        assert kernels.inertia_hessians_batch(H, np.zeros(1), 1e-13, 1e-12, counts, kind2,
+                                              tol2, size) == -1
+        outs.append((eig, inertia, kind, tol, counts, kind2, tol2))
     assert len(kernels.size_tag(n)) == n
     for generic, generated, mistagged in zip(*outs, strict=True):
         np.testing.assert_array_equal(generic, generated)
@@ -191,6 +195,7 @@ def test_generated_qr_module_is_the_generator_output():
     with open(_qr_unrolled.__file__) as fh:
         assert fh.read() == _qr_codegen.module_source()
     assert _qr_unrolled.WIDTH == kernels._eigen.LANES
+    assert float(_qr_codegen.HH_SKIP) == kernels._eigen._HH_SKIP
 
 
 def test_three_by_three_closed_form_and_fallback():

@@ -25,9 +25,10 @@ n              algorithm
                eigenvalues do not depend on its neighbours; an off-diagonal entry
                deflates when ``|e| <= eps ||A||_F`` (Weyl: each eigenvalue moves by at
                most that); NaN/inf, extreme scales and no convergence in ``30 n``
-               steps go to the scalar QL below. For n = 4, 5, 6 the same QR steps
-               run in generated code (:mod:`fastopt.kernels._qr_unrolled`) that
-               holds each matrix's tridiagonal in registers, bit-identical results
+               steps go to the scalar QL below. For n = 4, 5, 6 the same
+               Householder reduction and QR steps run in generated code
+               (:mod:`fastopt.kernels._qr_unrolled`) that holds each matrix in
+               registers, bit-identical results
 >= 4           one matrix, batches of n >= 65 in :func:`classify_hessians_batch`,
                and the fallback above: Householder tridiagonalisation +
                implicit-shift QL (EISPACK ``tql1``) in the thread-local buffer
@@ -91,7 +92,9 @@ also keeps a loop scalar. A vectorised lane loop whose every iteration is a long
 of dependent square roots and divisions (a QR step) runs at the latency of that chain:
 the generic lane QR, with one memory-row loop per rotation, measured no faster than
 with vectorisation switched off; the generated kernels keep a lane's state in registers
-for a whole step and interleave four independent lanes (3x faster at n = 4).
+for a whole step and interleave four independent lanes (3x faster at n = 4). The
+Householder reduction (both paths) gains the same way from registers (n = 6: 6.3 against
+2.5 ms per 10^5 matrices, 1 thread).
 """
 
 from __future__ import annotations
@@ -1337,6 +1340,18 @@ def _lanes_qr_registers(A, n, L, V, S, qr_pass):
     for ln in range(L, W):
         for i in range(2 * n + 1):
             S[i * W + ln] = 0.0  # a done lane: m = 0
+    # the first deflation (each generated step deflates at its end, for the next one)
+    M, THR = (2 * n - 1) * W, 2 * n * W
+    for i in range(n - 1):
+        E = (n + i) * W
+        for ln in range(L):
+            e = S[E + ln]
+            S[E + ln] = 0.0 if e * e <= S[THR + ln] else e
+    for i in range(n - 1, 0, -1):
+        E = (n + i - 1) * W
+        for ln in range(L):
+            mm = S[M + ln]
+            S[M + ln] = i - 1.0 if (mm == i) & (S[E + ln] == 0.0) else mm
     converged = False
     for _ in range(_QR_MAXIT_PER_N * n):
         if qr_pass(S, W) == 0:
@@ -1375,6 +1390,31 @@ def _lanes_qr_overload(size, A, n, L, V, S):
     return impl
 
 
+def _lanes_tridiagonal_sized(size, A, n, L, V):
+    """Run `_lanes_tridiagonal` (numba only; see the overload below).
+
+    The generated kernel for n = ``len(size)`` in ``_qr_unrolled.SIZES`` (the same
+    arithmetic in registers: 10^5 random matrices, 1 thread, n = 4 2.0 -> 0.6 ms, n = 6
+    6.3 -> 2.5 ms), `_lanes_tridiagonal` otherwise.
+    """
+
+
+@overload(_lanes_tridiagonal_sized, jit_options={"error_model": "numpy"})
+def _lanes_tridiagonal_sized_overload(size, A, n, L, V):
+    count = size.count if isinstance(size, types.BaseTuple) else -1
+    kernel = getattr(_qr_unrolled, f"tridiagonal_{count}", None)
+    if kernel is None:
+        return lambda size, A, n, L, V: _lanes_tridiagonal(A, n, L, V)
+
+    def impl(size, A, n, L, V):
+        if n != count:  # a tag for another n: the generic lanes
+            _lanes_tridiagonal(A, n, L, V)
+        else:
+            kernel(A.reshape(-1), V[_SSQ], L)
+
+    return impl
+
+
 def size_tag(n):
     """Return the ``size`` argument of :func:`classify_hessians_batch` for n x n matrices.
 
@@ -1402,7 +1442,7 @@ def _lanes_eig(H, k0, L, atol, rtol, srtol, A, V, S, eig, inertia, kind, tol, fa
     n = H.shape[1]
     _lanes_load(H, k0, L, A, V)
     _lanes_prepare(k0, L, atol, rtol, A, V, tol, fallback)
-    _lanes_tridiagonal(A, n, L, V)
+    _lanes_tridiagonal_sized(size, A, n, L, V)
     converged = _lanes_qr(size, A, n, L, V, S)
     D = V[_NV:_NV + n]
     _lanes_sort(D, n, L)
@@ -1415,9 +1455,11 @@ def _lanes_eig(H, k0, L, atol, rtol, srtol, A, V, S, eig, inertia, kind, tol, fa
         for ln in range(L):
             v = D[i, ln]
             t = T[ln]
-            eb[ln, i] = v
             neg[ln] += 1.0 if v < -t else 0.0
             le[ln] += 1.0 if v <= t else 0.0
+    for ln in range(L):  # row by row: stores n apart kept the loop above scalar
+        for i in range(n):
+            eb[ln, i] = D[i, ln]
     _lanes_store(k0, L, n, V, inertia, kind)
     if not converged:
         for ln in range(L):
@@ -1426,7 +1468,7 @@ def _lanes_eig(H, k0, L, atol, rtol, srtol, A, V, S, eig, inertia, kind, tol, fa
 
 
 @jit(inline=True)
-def _lanes_inertia(H, k0, L, atol, rtol, srtol, A, V, inertia, kind, tol, fallback):
+def _lanes_inertia(H, k0, L, atol, rtol, srtol, A, V, inertia, kind, tol, fallback, size):
     """Inertia and classification of H[k0:k0 + L] by tridiagonalisation + Sturm counts.
 
     No pivoting and no stability test: every lane with finite entries of moderate scale
@@ -1436,7 +1478,7 @@ def _lanes_inertia(H, k0, L, atol, rtol, srtol, A, V, inertia, kind, tol, fallba
     n = H.shape[1]
     _lanes_load(H, k0, L, A, V)
     _lanes_prepare(k0, L, atol, rtol, A, V, tol, fallback)
-    _lanes_tridiagonal(A, n, L, V)
+    _lanes_tridiagonal_sized(size, A, n, L, V)
     _lanes_sturm(A, n, L, V)
     _lanes_store(k0, L, n, V, inertia, kind)
     return _lanes_first_asymmetric(H, k0, L, srtol, V, fallback)
@@ -1562,7 +1604,7 @@ def _eig_chunk(H, lo, hi, atol, rtol, srtol, eig, inertia, kind, tol, size):
 
 
 @jit(cache=True)
-def _inertia_chunk(H, lo, hi, atol, rtol, srtol, inertia, kind, tol):
+def _inertia_chunk(H, lo, hi, atol, rtol, srtol, inertia, kind, tol, size):
     """Inertia and classes of H[lo:hi] (as `_eig_chunk`, without eigenvalues)."""
     n = H.shape[1]
     lanes = n == 2 or _LANES_INERTIA_MIN_N <= n <= _LANES_INERTIA_MAX_N
@@ -1580,7 +1622,7 @@ def _inertia_chunk(H, lo, hi, atol, rtol, srtol, inertia, kind, tol):
                                    fallback[k0 - lo:])
             else:
                 first = _lanes_inertia(H, k0, L, atol, rtol, srtol, A, V, inertia, kind,
-                                       tol, fallback[k0 - lo:])
+                                       tol, fallback[k0 - lo:], size)
             if first >= 0 and firstbad < 0:
                 firstbad = k0 + first
     if lanes and not fallback.any():
@@ -1606,6 +1648,18 @@ def _inertia_chunk(H, lo, hi, atol, rtol, srtol, inertia, kind, tol):
             firstbad = k
         _finish(k, neg, zero, pos, inertia, kind)
     return firstbad
+
+
+@jit(inline=True)
+def _lane_chunk_bounds(N, nchunks, c):
+    """Item range [lo, hi) of chunk `c`: whole blocks of LANES, only the last one partial.
+
+    A partial block costs the generated QR kernels a whole one (they always step all 32
+    lanes); chunks cut at arbitrary items left one per chunk (n = 4, 10^5 matrices, 1
+    thread: 0.5 ms of 12.6).
+    """
+    blo, bhi = chunk_bounds(-(-N // LANES), nchunks, c)
+    return blo * LANES, min(N, bhi * LANES)
 
 
 @jit(inline=True)
@@ -1648,10 +1702,10 @@ def classify_hessians_batch(H, atol, rtol, srtol, eig, inertia, kind, tol, size=
     tol : ndarray, shape (N,)
         Output: the tolerance used for each matrix.
     size : tuple, optional
-        ``size_tag(n)``: selects at compile time the generated QR kernel for n (n = 4,
-        5, 6, about 3x faster). Omitted, or a tag of another length: the generic lane
-        QR, the same results to the last bit, without compiling the generated kernels
-        (seconds each).
+        ``size_tag(n)``: selects at compile time the generated Householder and QR
+        kernels for n (n = 4, 5, 6, about 3x faster). Omitted, or a tag of another
+        length: the generic lanes, the same results to the last bit, without compiling
+        the generated kernels (seconds each).
 
     Returns
     -------
@@ -1675,7 +1729,7 @@ def classify_hessians_batch(H, atol, rtol, srtol, eig, inertia, kind, tol, size=
     nc = _nchunks(-(-N // LANES) if lanes else N)  # chunks of at least one full block
     firstbad = np.full(nc, -1, dtype=np.int64)
     for c in prange(nc):
-        lo, hi = chunk_bounds(N, nc, c)
+        lo, hi = _lane_chunk_bounds(N, nc, c) if lanes else chunk_bounds(N, nc, c)
         firstbad[c] = _eig_chunk(H, lo, hi, atol, rtol, srtol, eig, inertia, kind, tol, size)
     return _first_of(firstbad)
 
@@ -1732,14 +1786,16 @@ def classify_hessians_batch_lapack(H, atol, rtol, srtol, eig, inertia, kind, tol
 
 
 @jit(parallel=True, cache=True)
-def inertia_hessians_batch(H, atol, rtol, srtol, inertia, kind, tol):
+def inertia_hessians_batch(H, atol, rtol, srtol, inertia, kind, tol, size=()):
     """Second-order test of many symmetric matrices without eigenvalues, in parallel.
 
     As :func:`classify_hessians_batch` without the ``eig`` output, for any n: n = 2 by
     the closed form (one vectorised pass over blocks of 256 matrices), 3 <= n <= 64 by
     Householder tridiagonalisation + Sturm counts on blocks of 32 matrices, larger n
     (and matrices those paths leave: NaN/inf, zero, extreme scales) as
-    :func:`classify_hessian_inertia` does (``L D L^T`` factorisations).
+    :func:`classify_hessian_inertia` does (``L D L^T`` factorisations). ``size``: as
+    for :func:`classify_hessians_batch` (here it selects the generated Householder
+    kernel, n = 6: about 1.4x faster in all).
 
     Examples
     --------
@@ -1759,6 +1815,7 @@ def inertia_hessians_batch(H, atol, rtol, srtol, inertia, kind, tol):
     nc = _nchunks(-(-N // LANES) if lanes else N)  # chunks of at least one full block
     firstbad = np.full(nc, -1, dtype=np.int64)
     for c in prange(nc):
-        lo, hi = chunk_bounds(N, nc, c)
-        firstbad[c] = _inertia_chunk(H, lo, hi, atol, rtol, srtol, inertia, kind, tol)
+        lo, hi = _lane_chunk_bounds(N, nc, c) if lanes else chunk_bounds(N, nc, c)
+        firstbad[c] = _inertia_chunk(H, lo, hi, atol, rtol, srtol, inertia, kind, tol,
+                                     size)
     return _first_of(firstbad)
