@@ -1373,12 +1373,20 @@ def _lanes_qr(size, A, n, L, V, S):
     """
 
 
+def _generated(size, name):
+    """(n, kernel): the generated ``<name>_<n>`` for the tag type `size`, or (-1, None).
+
+    The tuple's length selects the kernel at compile time, so a build compiles only its
+    own generated kernels (each takes seconds to compile).
+    """
+    count = size.count if isinstance(size, types.BaseTuple) else -1
+    kernel = getattr(_qr_unrolled, f"{name}_{count}", None)
+    return (count, kernel) if kernel is not None else (-1, None)
+
+
 @overload(_lanes_qr, jit_options={"error_model": "numpy"})
 def _lanes_qr_overload(size, A, n, L, V, S):
-    # the tuple's length selects the kernel at compile time, so a build compiles only
-    # its own generated kernel (each takes seconds to compile)
-    count = size.count if isinstance(size, types.BaseTuple) else -1
-    qr_pass = getattr(_qr_unrolled, f"qr_pass_{count}", None)
+    count, qr_pass = _generated(size, "qr_pass")
     if qr_pass is None:
         return lambda size, A, n, L, V, S: _lanes_tridiagonal_qr(A, n, L, V)
 
@@ -1401,8 +1409,7 @@ def _lanes_tridiagonal_sized(size, A, n, L, V):
 
 @overload(_lanes_tridiagonal_sized, jit_options={"error_model": "numpy"})
 def _lanes_tridiagonal_sized_overload(size, A, n, L, V):
-    count = size.count if isinstance(size, types.BaseTuple) else -1
-    kernel = getattr(_qr_unrolled, f"tridiagonal_{count}", None)
+    count, kernel = _generated(size, "tridiagonal")
     if kernel is None:
         return lambda size, A, n, L, V: _lanes_tridiagonal(A, n, L, V)
 
