@@ -198,6 +198,29 @@ def test_generated_qr_module_is_the_generator_output():
     assert float(_qr_codegen.HH_SKIP) == kernels._eigen._HH_SKIP
 
 
+def test_three_by_three_batch_lanes_match_the_one_matrix_kernel_bit_for_bit():
+    """Batches of n = 3 run the closed form over blocks of matrices (vectorised); it
+    gives the one-matrix kernel's eigenvalues and kinds to the last bit, and leaves the
+    matrices it cannot finish (nearly repeated eigenvalues, multiples of I, NaN, extreme
+    scales) to the scalar path, in a batch that is not a multiple of 32."""
+    rng = np.random.default_rng(11)
+    H = np.array([clustered(3, rng) for _ in range(100)]
+                 + [random_symmetric(3, rng) for _ in range(100)]
+                 + [np.zeros((3, 3)), np.eye(3), -3.0 * np.eye(3),
+                    random_symmetric(3, rng) * 1e200, random_symmetric(3, rng) * 1e-170])
+    H[7, 0, 1] = np.nan
+    with pytest.warns(fastopt.NonFiniteWarning):
+        res = fastopt.classify_hessians(H)
+    work, inertia = np.empty((8, 3)), np.empty(3, np.int64)
+    for k in range(len(H)):
+        one = np.empty(3)
+        kind = kernels.classify_hessian(H[k], res.tol[k], work, one, inertia)
+        np.testing.assert_array_equal(res.eigenvalues[k], one)
+        assert res.kind[k] == kind
+        if k != 7:
+            np.testing.assert_array_equal(res.inertia[k], inertia)
+
+
 def test_three_by_three_closed_form_and_fallback():
     # well separated: closed form; repeated pair and triple: QL fallback; both accurate
     Q = orthogonal(3)

@@ -16,7 +16,8 @@ n              algorithm
 2              closed form ``m -+ sqrt(p^2 + b^2)``, ``m = (a + c) / 2``,
                ``p = (a - c) / 2`` (``hypot`` near over/underflow)
 3              trigonometric closed form (Cardano); QL when ``1 - r^2 < 1e-4``, see
-               below
+               below; batches: one branch-free pass over blocks of 32 matrices
+               (vectorised), the same numbers
 4 .. 64        batches: Householder tridiagonalisation + implicit-shift QR on blocks of
                32 matrices at once, each loop running over the block innermost
                (vectorised, no data-dependent branch): every matrix of a block runs
@@ -216,22 +217,23 @@ def _eig2(a, b, c):
     return m - r, m + r
 
 
-@jit(cache=True)
-def _eig3_values(a, b, c, d, e, f):
-    """Solve [[a, d, f], [d, b, e], [f, e, c]] in closed form: (ok, lo, mid, hi), see _eig3."""
+@jit(inline=True)
+def _eig3_closed(a, b, c, d, e, f):
+    """Solve the n = 3 case without a branch: (q, p2, ok, lo, mid, hi), see _eig3.
+
+    Meaningful only when ``ok`` (the guard ``1 - r^2 >= 1e-4`` holds) and ``p2 > 0``.
+    Branch-free so that a loop over many matrices vectorises (`_lanes_three`).
+    """
     tr = a + b + c
     q = tr / 3.0
     a1 = a - q
     b1 = b - q
     c1 = c - q
     p2 = (a1 * a1 + b1 * b1 + c1 * c1 + 2.0 * (d * d + e * e + f * f)) / 6.0
-    if p2 == 0.0:
-        return True, q, q, q
     p = math.sqrt(p2)
     det = a1 * (b1 * c1 - e * e) - d * (d * c1 - e * f) + f * (d * e - b1 * f)
     r = det / (2.0 * p2 * p)
-    if not (1.0 - r * r >= _R3_GUARD):  # also catches NaN after underflow
-        return False, q, q, q
+    ok = 1.0 - r * r >= _R3_GUARD  # also False for NaN (p2 = 0, underflow)
     u = math.sqrt(0.5 + 0.5 * r)
     t = (((_C3[0] * u + _C3[1]) * u + _C3[2]) * u + _C3[3]) * u + _C3[4]
     for _ in range(3):
@@ -240,7 +242,18 @@ def _eig3_values(a, b, c, d, e, f):
     hi = q + 2.0 * p * t
     lo = q - p * (t + s3)
     mid = q - p * (t - s3)
-    return True, lo, min(max(mid, lo), hi), hi
+    return q, p2, ok, lo, min(max(mid, lo), hi), hi
+
+
+@jit(cache=True)
+def _eig3_values(a, b, c, d, e, f):
+    """Solve [[a, d, f], [d, b, e], [f, e, c]] in closed form: (ok, lo, mid, hi), see _eig3."""
+    q, p2, ok, lo, mid, hi = _eig3_closed(a, b, c, d, e, f)
+    if p2 == 0.0:
+        return True, q, q, q
+    if not ok:
+        return False, q, q, q
+    return True, lo, mid, hi
 
 
 @jit(cache=True)
@@ -1546,6 +1559,68 @@ def _lanes_two(H, k0, L, atol, rtol, srtol, V, inertia, kind, tol, fallback):
     return -1
 
 
+@jit(inline=True)
+def _lanes_three(H, k0, L, atol, rtol, srtol, V, eig, inertia, kind, tol, fallback):
+    """Eigenvalues and classification of the 3 x 3 matrices H[k0:k0 + L], as `_three`.
+
+    The closed form over the block in one branch-free pass (vectorised), then the rows
+    of eigenvalues and the integer outputs. The same numbers as `_three` to the last
+    bit; the lanes it would not finish (NaN/inf, extreme scales, nearly repeated
+    eigenvalues, multiples of the identity) get ``fallback[ln] = True`` and outputs the
+    scalar path overwrites. Returns the first finished lane whose matrix is asymmetric
+    beyond `srtol`, or -1.
+    """
+    neg, le, bad = V[_NEG], V[_LE], V[_PIV]
+    D0, D1, D2 = V[_NV], V[_NV + 1], V[_NV + 2]
+    Hb = H[k0:k0 + L]  # indices >= 0: no wraparound select (see `_lanes_two`)
+    tb = tol[k0:k0 + L]
+    _fill_atol(tb, atol, k0, L)
+    nbad = 0
+    for ln in range(L):
+        a = Hb[ln, 0, 0]
+        b = Hb[ln, 1, 1]
+        c = Hb[ln, 2, 2]
+        u10 = Hb[ln, 1, 0]
+        u01 = Hb[ln, 0, 1]
+        u21 = Hb[ln, 2, 1]
+        u12 = Hb[ln, 1, 2]
+        u20 = Hb[ln, 2, 0]
+        u02 = Hb[ln, 0, 2]
+        d = 0.5 * u10 + 0.5 * u01
+        e = 0.5 * u21 + 0.5 * u12
+        f = 0.5 * u20 + 0.5 * u02
+        ssq = a * a + b * b + 2.0 * d * d + c * c + 2.0 * f * f + 2.0 * e * e
+        _, p2, ok, lo, mid, hi = _eig3_closed(a, b, c, d, e, f)
+        # (NaN/inf: ssq is NaN/inf, outside the range; p2 = 0: a multiple of I)
+        ok = ok & (p2 != 0.0) & (1e-280 < ssq) & (ssq < 1e280)
+        fro = math.sqrt(ssq)
+        t = tb[ln] + rtol * fro
+        tb[ln] = t
+        D0[ln] = lo
+        D1[ln] = mid
+        D2[ln] = hi
+        neg[ln] = (1.0 if lo < -t else 0.0) + (1.0 if mid < -t else 0.0) + (
+            1.0 if hi < -t else 0.0)
+        le[ln] = (1.0 if lo <= t else 0.0) + (1.0 if mid <= t else 0.0) + (
+            1.0 if hi <= t else 0.0)
+        fallback[ln] = not ok
+        asym = max(abs(u10 - u01), abs(u21 - u12), abs(u20 - u02))
+        isbad = ok & (asym > srtol * fro)
+        bad[ln] = 1.0 if isbad else 0.0
+        nbad += 1 if isbad else 0  # (an integer sum: a float one would not vectorise)
+    eb = eig[k0:k0 + L]
+    for ln in range(L):  # row by row: stores 3 apart kept the loop above scalar
+        eb[ln, 0] = D0[ln]
+        eb[ln, 1] = D1[ln]
+        eb[ln, 2] = D2[ln]
+    _lanes_store(k0, L, 3, V, inertia, kind)
+    if nbad > 0:
+        for ln in range(L):
+            if bad[ln] != 0.0:
+                return ln
+    return -1
+
+
 @jit(cache=True)
 def _eig_chunk(H, lo, hi, atol, rtol, srtol, eig, inertia, kind, tol, size):
     """Eigenvalues and classes of H[lo:hi]; return the first asymmetric index or -1.
@@ -1557,23 +1632,28 @@ def _eig_chunk(H, lo, hi, atol, rtol, srtol, eig, inertia, kind, tol, size):
     """
     n = H.shape[1]
     lanes = _EIG_LANES_MIN_N <= n <= _EIG_LANES_MAX_N
+    blocks = lanes or n == 3
     firstbad = -1
     w = np.empty((2 * n + 2, n))
     A = np.empty((n, n, LANES if lanes else 0))
-    V = np.empty((_NV + 2 * n, LANES if lanes else 0))
+    V = np.empty((_NV + 2 * n, LANES if blocks else 0))
     S = np.empty((2 * n + 1) * LANES if lanes else 0)
     fallback = np.zeros(hi - lo, dtype=np.bool_)
-    if lanes:
+    if blocks:
         for k0 in range(lo, hi, LANES):
             L = min(LANES, hi - k0)
-            first = _lanes_eig(H, k0, L, atol, rtol, srtol, A, V, S, eig, inertia, kind,
-                               tol, fallback[k0 - lo:], size)
+            if lanes:
+                first = _lanes_eig(H, k0, L, atol, rtol, srtol, A, V, S, eig, inertia,
+                                   kind, tol, fallback[k0 - lo:], size)
+            else:
+                first = _lanes_three(H, k0, L, atol, rtol, srtol, V, eig, inertia, kind,
+                                     tol, fallback[k0 - lo:])
             if first >= 0 and firstbad < 0:
                 firstbad = k0 + first
-    if lanes and not fallback.any():
+    if blocks and not fallback.any():
         return firstbad
     for k in range(lo, hi):
-        if lanes and not fallback[k - lo]:
+        if blocks and not fallback[k - lo]:
             continue
         done = False
         if n == 2:
