@@ -838,24 +838,8 @@ def _three(H, k, atol, rtol, srtol, tol):
     Not done (the caller takes the general path) for NaN/inf, extreme scales and nearly
     repeated eigenvalues.
     """
-    a = H[k, 0, 0]
-    b = H[k, 1, 1]
-    c = H[k, 2, 2]
-    u10 = H[k, 1, 0]
-    u01 = H[k, 0, 1]
-    u21 = H[k, 2, 1]
-    u12 = H[k, 1, 2]
-    u20 = H[k, 2, 0]
-    u02 = H[k, 0, 2]
-    chk = (a - a) + (b - b) + (c - c) + (u10 - u10) + (u01 - u01) + (u21 - u21)
-    chk += (u12 - u12) + (u20 - u20) + (u02 - u02)
-    d = 0.5 * u10 + 0.5 * u01
-    e = 0.5 * u21 + 0.5 * u12
-    f = 0.5 * u20 + 0.5 * u02
-    # summed in the order of `_load` (and the lane loader), so that every path gives the
-    # same ||H||_F, hence the same tolerance, to the last bit
-    ssq = a * a + b * b + 2.0 * d * d + c * c + 2.0 * f * f + 2.0 * e * e
-    if chk != 0.0 or not 1e-280 < ssq < 1e280:
+    a, b, c, d, e, f, ssq, asym = _sym3(H, k)
+    if not 1e-280 < ssq < 1e280:  # also NaN/inf anywhere
         return False, 0.0, 0.0, 0.0, False
     ok, lo, mid, hi = _eig3_values(a, b, c, d, e, f)
     if not ok:
@@ -865,8 +849,33 @@ def _three(H, k, atol, rtol, srtol, tol):
     if rtol != 0.0:
         t += rtol * fro
     tol[k] = t
-    asym = max(abs(u10 - u01), abs(u21 - u12), abs(u20 - u02))
     return True, lo, mid, hi, asym > srtol * fro
+
+
+@jit(inline=True)
+def _sym3(H, k):
+    """Return the symmetric part of the 3 x 3 H[k]: (a, b, c, d, e, f, ssq, asym).
+
+    ``[[a, d, f], [d, b, e], [f, e, c]]``; ``ssq`` its squared Frobenius norm, summed in
+    the order of `_load` (and the lane loader), so that every path gives the same
+    ||H||_F, hence the same tolerance, to the last bit (NaN/inf for any NaN/inf entry);
+    ``asym`` the largest ``|H_ij - H_ji|``. Branch-free (vectorises in `_lanes_three`).
+    """
+    a = H[k, 0, 0]
+    b = H[k, 1, 1]
+    c = H[k, 2, 2]
+    u10 = H[k, 1, 0]
+    u01 = H[k, 0, 1]
+    u21 = H[k, 2, 1]
+    u12 = H[k, 1, 2]
+    u20 = H[k, 2, 0]
+    u02 = H[k, 0, 2]
+    d = 0.5 * u10 + 0.5 * u01
+    e = 0.5 * u21 + 0.5 * u12
+    f = 0.5 * u20 + 0.5 * u02
+    ssq = a * a + b * b + 2.0 * d * d + c * c + 2.0 * f * f + 2.0 * e * e
+    asym = max(abs(u10 - u01), abs(u21 - u12), abs(u20 - u02))
+    return a, b, c, d, e, f, ssq, asym
 
 
 @jit(inline=True)
@@ -1552,6 +1561,12 @@ def _lanes_two(H, k0, L, atol, rtol, srtol, V, inertia, kind, tol, fallback):
         bad[ln] = 1.0 if isbad else 0.0
         nbad += 1 if isbad else 0  # (an integer sum: a float one would not vectorise)
     _lanes_store(k0, L, 2, V, inertia, kind)  # fallback lanes: the scalar path rewrites
+    return _first_flagged(bad, L, nbad)
+
+
+@jit(inline=True)
+def _first_flagged(bad, L, nbad):
+    """Return the first lane with ``bad[ln] != 0`` (there are `nbad`), or -1."""
     if nbad > 0:
         for ln in range(L):
             if bad[ln] != 0.0:
@@ -1577,19 +1592,7 @@ def _lanes_three(H, k0, L, atol, rtol, srtol, V, eig, inertia, kind, tol, fallba
     _fill_atol(tb, atol, k0, L)
     nbad = 0
     for ln in range(L):
-        a = Hb[ln, 0, 0]
-        b = Hb[ln, 1, 1]
-        c = Hb[ln, 2, 2]
-        u10 = Hb[ln, 1, 0]
-        u01 = Hb[ln, 0, 1]
-        u21 = Hb[ln, 2, 1]
-        u12 = Hb[ln, 1, 2]
-        u20 = Hb[ln, 2, 0]
-        u02 = Hb[ln, 0, 2]
-        d = 0.5 * u10 + 0.5 * u01
-        e = 0.5 * u21 + 0.5 * u12
-        f = 0.5 * u20 + 0.5 * u02
-        ssq = a * a + b * b + 2.0 * d * d + c * c + 2.0 * f * f + 2.0 * e * e
+        a, b, c, d, e, f, ssq, asym = _sym3(Hb, ln)
         _, p2, ok, lo, mid, hi = _eig3_closed(a, b, c, d, e, f)
         # (NaN/inf: ssq is NaN/inf, outside the range; p2 = 0: a multiple of I)
         ok = ok & (p2 != 0.0) & (1e-280 < ssq) & (ssq < 1e280)
@@ -1604,7 +1607,6 @@ def _lanes_three(H, k0, L, atol, rtol, srtol, V, eig, inertia, kind, tol, fallba
         le[ln] = (1.0 if lo <= t else 0.0) + (1.0 if mid <= t else 0.0) + (
             1.0 if hi <= t else 0.0)
         fallback[ln] = not ok
-        asym = max(abs(u10 - u01), abs(u21 - u12), abs(u20 - u02))
         isbad = ok & (asym > srtol * fro)
         bad[ln] = 1.0 if isbad else 0.0
         nbad += 1 if isbad else 0  # (an integer sum: a float one would not vectorise)
@@ -1614,11 +1616,7 @@ def _lanes_three(H, k0, L, atol, rtol, srtol, V, eig, inertia, kind, tol, fallba
         eb[ln, 1] = D1[ln]
         eb[ln, 2] = D2[ln]
     _lanes_store(k0, L, 3, V, inertia, kind)
-    if nbad > 0:
-        for ln in range(L):
-            if bad[ln] != 0.0:
-                return ln
-    return -1
+    return _first_flagged(bad, L, nbad)
 
 
 @jit(cache=True)
