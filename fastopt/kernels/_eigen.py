@@ -1074,6 +1074,17 @@ def _lanes_store_overload(k0, L, n, V, inertia, kind):
 
 
 @jit(inline=True)
+def _lanes_store_eig(D, n, L, eb):
+    """eb[ln, i] = D[i, ln]: each lane's eigenvalues into its output row.
+
+    Row by row, in a loop of its own: stores n apart inside a lane loop kept it scalar.
+    """
+    for ln in range(L):
+        for i in range(n):
+            eb[ln, i] = D[i, ln]
+
+
+@jit(inline=True)
 def _store_counts(negf, lef, n):
     """(neg, zero, pos, kind) from the float counts below -tol and up to tol, no branch."""
     ng = int(negf)
@@ -1383,7 +1394,7 @@ def _lanes_qr_registers(A, n, L, V, S, qr_pass):
         for ln in range(L):
             V[_NV + i, ln] = S[i * W + ln]
     for ln in range(L):
-        V[_M, ln] = S[(2 * n - 1) * W + ln]
+        V[_M, ln] = S[M + ln]
     return converged
 
 
@@ -1486,9 +1497,7 @@ def _lanes_eig(H, k0, L, atol, rtol, srtol, A, V, S, eig, inertia, kind, tol, fa
             t = T[ln]
             neg[ln] += 1.0 if v < -t else 0.0
             le[ln] += 1.0 if v <= t else 0.0
-    for ln in range(L):  # row by row: stores n apart kept the loop above scalar
-        for i in range(n):
-            eb[ln, i] = D[i, ln]
+    _lanes_store_eig(D, n, L, eb)
     _lanes_store(k0, L, n, V, inertia, kind)
     if not converged:
         for ln in range(L):
@@ -1610,11 +1619,7 @@ def _lanes_three(H, k0, L, atol, rtol, srtol, V, eig, inertia, kind, tol, fallba
         isbad = ok & (asym > srtol * fro)
         bad[ln] = 1.0 if isbad else 0.0
         nbad += 1 if isbad else 0  # (an integer sum: a float one would not vectorise)
-    eb = eig[k0:k0 + L]
-    for ln in range(L):  # row by row: stores 3 apart kept the loop above scalar
-        eb[ln, 0] = D0[ln]
-        eb[ln, 1] = D1[ln]
-        eb[ln, 2] = D2[ln]
+    _lanes_store_eig(V[_NV:_NV + 3], 3, L, eig[k0:k0 + L])
     _lanes_store(k0, L, 3, V, inertia, kind)
     return _first_flagged(bad, L, nbad)
 

@@ -159,7 +159,7 @@ def _tridiagonal_step(n: int) -> list[str]:
             w(f"sig += {a(i, k)} * {a(i, k)}")
         w(f"x0 = {a(k + 1, k)}")
         w("r = math.copysign(math.sqrt(sig), x0)")
-        w(f"act = sig > {HH_SKIP} * ssq")
+        w(f"act = sig > {HH_SKIP} * ssq_ln")
         w("b = 1.0 / (sig + r * x0)")
         w("beta = pick(act, b, 0.0)")
         w(f"u{k + 1} = x0 + r")
@@ -198,13 +198,13 @@ def tridiagonal_source(n: int) -> str:
         "    are written back. ``ssq`` is each lane's squared Frobenius norm (generated).",
         '    """',
         "    for ln in range(L):",
-        "        ssq_ = ssq[ln]",
+        "        ssq_ln = ssq[ln]",
     ]
     for i in range(n):
         for j in range(i + 1):
             out.append(f"        a{i}_{j} = A[{(i * n + j) * WIDTH} + ln]")
     for stmt in _tridiagonal_step(n):
-        out.append("        " + stmt.replace("* ssq", "* ssq_"))
+        out.append("        " + stmt)
     for i in range(n):
         out.append(f"        A[{(i * n + i) * WIDTH} + ln] = a{i}_{i}")
         if i + 1 < n:

@@ -1685,7 +1685,7 @@ def tridiagonal_4(A, ssq, L):
     are written back. ``ssq`` is each lane's squared Frobenius norm (generated).
     """
     for ln in range(L):
-        ssq_ = ssq[ln]
+        ssq_ln = ssq[ln]
         a0_0 = A[0 + ln]
         a1_0 = A[128 + ln]
         a1_1 = A[160 + ln]
@@ -1703,7 +1703,7 @@ def tridiagonal_4(A, ssq, L):
         sig += a3_0 * a3_0
         x0 = a1_0
         r = math.copysign(math.sqrt(sig), x0)
-        act = sig > 1e-40 * ssq_
+        act = sig > 1e-40 * ssq_ln
         b = 1.0 / (sig + r * x0)
         beta = pick(act, b, 0.0)
         u1 = x0 + r
@@ -1742,7 +1742,7 @@ def tridiagonal_4(A, ssq, L):
         sig += a3_1 * a3_1
         x0 = a2_1
         r = math.copysign(math.sqrt(sig), x0)
-        act = sig > 1e-40 * ssq_
+        act = sig > 1e-40 * ssq_ln
         b = 1.0 / (sig + r * x0)
         beta = pick(act, b, 0.0)
         u2 = x0 + r
@@ -1781,7 +1781,7 @@ def tridiagonal_5(A, ssq, L):
     are written back. ``ssq`` is each lane's squared Frobenius norm (generated).
     """
     for ln in range(L):
-        ssq_ = ssq[ln]
+        ssq_ln = ssq[ln]
         a0_0 = A[0 + ln]
         a1_0 = A[160 + ln]
         a1_1 = A[192 + ln]
@@ -1805,7 +1805,7 @@ def tridiagonal_5(A, ssq, L):
         sig += a4_0 * a4_0
         x0 = a1_0
         r = math.copysign(math.sqrt(sig), x0)
-        act = sig > 1e-40 * ssq_
+        act = sig > 1e-40 * ssq_ln
         b = 1.0 / (sig + r * x0)
         beta = pick(act, b, 0.0)
         u1 = x0 + r
@@ -1860,7 +1860,7 @@ def tridiagonal_5(A, ssq, L):
         sig += a4_1 * a4_1
         x0 = a2_1
         r = math.copysign(math.sqrt(sig), x0)
-        act = sig > 1e-40 * ssq_
+        act = sig > 1e-40 * ssq_ln
         b = 1.0 / (sig + r * x0)
         beta = pick(act, b, 0.0)
         u2 = x0 + r
@@ -1899,7 +1899,7 @@ def tridiagonal_5(A, ssq, L):
         sig += a4_2 * a4_2
         x0 = a3_2
         r = math.copysign(math.sqrt(sig), x0)
-        act = sig > 1e-40 * ssq_
+        act = sig > 1e-40 * ssq_ln
         b = 1.0 / (sig + r * x0)
         beta = pick(act, b, 0.0)
         u3 = x0 + r
@@ -1940,7 +1940,7 @@ def tridiagonal_6(A, ssq, L):
     are written back. ``ssq`` is each lane's squared Frobenius norm (generated).
     """
     for ln in range(L):
-        ssq_ = ssq[ln]
+        ssq_ln = ssq[ln]
         a0_0 = A[0 + ln]
         a1_0 = A[192 + ln]
         a1_1 = A[224 + ln]
@@ -1971,7 +1971,7 @@ def tridiagonal_6(A, ssq, L):
         sig += a5_0 * a5_0
         x0 = a1_0
         r = math.copysign(math.sqrt(sig), x0)
-        act = sig > 1e-40 * ssq_
+        act = sig > 1e-40 * ssq_ln
         b = 1.0 / (sig + r * x0)
         beta = pick(act, b, 0.0)
         u1 = x0 + r
@@ -2045,7 +2045,7 @@ def tridiagonal_6(A, ssq, L):
         sig += a5_1 * a5_1
         x0 = a2_1
         r = math.copysign(math.sqrt(sig), x0)
-        act = sig > 1e-40 * ssq_
+        act = sig > 1e-40 * ssq_ln
         b = 1.0 / (sig + r * x0)
         beta = pick(act, b, 0.0)
         u2 = x0 + r
@@ -2100,7 +2100,7 @@ def tridiagonal_6(A, ssq, L):
         sig += a5_2 * a5_2
         x0 = a3_2
         r = math.copysign(math.sqrt(sig), x0)
-        act = sig > 1e-40 * ssq_
+        act = sig > 1e-40 * ssq_ln
         b = 1.0 / (sig + r * x0)
         beta = pick(act, b, 0.0)
         u3 = x0 + r
@@ -2139,7 +2139,7 @@ def tridiagonal_6(A, ssq, L):
         sig += a5_3 * a5_3
         x0 = a4_3
         r = math.copysign(math.sqrt(sig), x0)
-        act = sig > 1e-40 * ssq_
+        act = sig > 1e-40 * ssq_ln
         b = 1.0 / (sig + r * x0)
         beta = pick(act, b, 0.0)
         u4 = x0 + r
