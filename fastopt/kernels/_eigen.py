@@ -1350,14 +1350,50 @@ def _lanes_sort(D, n, L):
 
 
 @jit(inline=True)
-def _lanes_qr_registers(A, n, L, V, S, qr_pass):
-    """`_lanes_tridiagonal_qr` by a generated register-resident kernel for one n.
+def _lanes_shrink(S, V, L, size):
+    """Lay the block's QR scratch ``S`` out for its leading ``top + 1`` rows; return that.
 
-    ``qr_pass`` is ``_qr_unrolled.qr_pass_<n>``: a whole QR step per lane in local
+    Called when no lane's unreduced part reaches the bottom row ``size - 1``: ``top``,
+    the largest bottom ``m`` of the block, is then below it, and rows ``top + 1 ..
+    size - 1`` hold final eigenvalues of every lane (each lane's ``e`` is zero from its
+    ``m`` down), which go to ``V[_NV + i]``. The off-diagonal, ``m`` and threshold rows
+    move up to where the kernel for ``top + 1`` reads them (each row to a lower one, in
+    ascending order: no row is overwritten before it is read).
+    """
+    W = LANES
+    M = (2 * size - 1) * W
+    top = 0.0
+    for ln in range(W):
+        mm = S[M + ln]
+        top = mm if mm > top else top
+    s = int(top) + 1
+    for i in range(s, size):
+        for ln in range(L):
+            V[_NV + i, ln] = S[i * W + ln]
+    for r in range(s - 1):
+        for ln in range(W):
+            S[(s + r) * W + ln] = S[(size + r) * W + ln]
+    for ln in range(W):
+        S[(2 * s - 1) * W + ln] = S[M + ln]
+        S[2 * s * W + ln] = S[2 * size * W + ln]
+    return s
+
+
+@jit(inline=True)
+def _lanes_qr_registers(A, n, L, V, S, qr_pass):
+    """`_lanes_tridiagonal_qr` by the generated register-resident kernels for n.
+
+    ``qr_pass`` is ``_qr_unrolled.qr_pass_upto_<n>``: a whole QR step per lane in local
     variables, 4 lanes interleaved (measured, 10^5 random matrices, 1 thread: n = 4
-    8 against 24 ms, n = 6 21 against 57 ms). The same arithmetic and deflation test;
-    lanes beyond ``L`` are padded as done. Leaves the eigenvalues (unsorted) in
-    ``V[_NV:_NV + n]`` and ``V[_M] > 0`` for a lane that did not converge.
+    8 against 24 ms, n = 6 21 against 57 ms). Once no lane's unreduced part reaches the
+    bottom row, the block continues with the kernel for its leading ``top + 1`` rows
+    (`_lanes_shrink`): the rows below are done in every lane, where the larger kernel
+    would only apply identity rotations to them, so the results are the same to the
+    last bit (a step costs about ``70 n`` ns per block of 32; n = 6, random matrices:
+    5 of the 14 steps of a block run at n = 6, the others at 5, 4, 3, 2). The same
+    arithmetic and deflation test as the generic lanes; lanes beyond ``L`` are padded
+    as done. Leaves the eigenvalues (unsorted) in ``V[_NV:_NV + n]`` and ``V[_M] > 0``
+    for a lane that did not converge.
     """
     W = LANES  # the generated kernels' row stride, _qr_unrolled.WIDTH
     ssq = V[_SSQ]
@@ -1386,13 +1422,20 @@ def _lanes_qr_registers(A, n, L, V, S, qr_pass):
             mm = S[M + ln]
             S[M + ln] = i - 1.0 if (mm == i) & (S[E + ln] == 0.0) else mm
     converged = False
+    size = n
+    full = 1
     for _ in range(_QR_MAXIT_PER_N * n):
-        if qr_pass(S, W) == 0:
+        if full == 0:  # no lane reaches the bottom row (and some lane is not done)
+            size = _lanes_shrink(S, V, L, size)
+        left = qr_pass(S, W, size)
+        if left == 0:
             converged = True
             break
-    for i in range(n):
+        full = left // (2 * W)
+    for i in range(size):
         for ln in range(L):
             V[_NV + i, ln] = S[i * W + ln]
+    M = (2 * size - 1) * W
     for ln in range(L):
         V[_M, ln] = S[M + ln]
     return converged
@@ -1419,7 +1462,7 @@ def _generated(size, name):
 
 @overload(_lanes_qr, jit_options={"error_model": "numpy"})
 def _lanes_qr_overload(size, A, n, L, V, S):
-    count, qr_pass = _generated(size, "qr_pass")
+    count, qr_pass = _generated(size, "qr_pass_upto")
     if qr_pass is None:
         return lambda size, A, n, L, V, S: _lanes_tridiagonal_qr(A, n, L, V)
 

@@ -29,6 +29,9 @@ from __future__ import annotations
 #: Sizes with a generated kernel (compile time grows with n: ~4 s for n = 4, ~7 s for
 #: n = 6, paid once per environment thanks to numba's cache).
 SIZES = (4, 5, 6)
+#: Sizes of the generated QR steps: those of `SIZES` and every smaller one down to 2,
+#: which run a block once no lane's unreduced part reaches below its leading rows.
+QR_SIZES = tuple(range(2, max(SIZES) + 1))
 #: Lanes per block (rows of the scratch are this far apart) and interleaved chains.
 WIDTH = 32
 CHAINS = 4
@@ -116,10 +119,12 @@ def pass_source(n: int) -> str:
         " bottom ``m`` of the",
         f"    lane's unreduced block (0: done), ``{2 * n}`` the deflation threshold on"
         " ``e^2``. ``L`` must",
-        f"    be {WIDTH}; the caller deflates before the first step. Returns how many"
-        " lanes are not done.",
+        f"    be {WIDTH}; the caller deflates before the first step. Returns ``left + 64 *"
+        " full``:",
+        "    ``left`` lanes are not done, ``full`` of them still reach the bottom row.",
         '    """',
         "    left = 0",
+        "    full = 0",
         f"    for ln in range(L // {CHAINS}):",
     ]
     for j in range(CHAINS):
@@ -135,7 +140,23 @@ def pass_source(n: int) -> str:
         for r, name in enumerate(rows[:-1]):
             out.append(f"        S[{r * WIDTH + j * half} + ln] = {name}_{j}")
         out.append(f"        left += 1 if m_{j} > 0.0 else 0")
-    out.append("    return left")
+        out.append(f"        full += 1 if m_{j} == {n - 1}.0 else 0")
+    out.append(f"    return left + {2 * WIDTH} * full")
+    return "\n".join(out) + "\n"
+
+
+def sized_source(n: int) -> str:
+    """Source of ``qr_pass_upto_<n>(S, L, size)``: the step of the kernel for ``size``."""
+    out = [
+        "@jit(inline=True)",
+        f"def qr_pass_upto_{n}(S, L, size):",
+        f'    """`qr_pass_<size>` on ``S`` laid out for ``size`` ({QR_SIZES[0]} <= size <= {n})'
+        ' (generated)."""',
+    ]
+    for k in range(n, QR_SIZES[0], -1):
+        out.append(f"    if size == {k}:")
+        out.append(f"        return qr_pass_{k}(S, L)")
+    out.append(f"    return qr_pass_{QR_SIZES[0]}(S, L)")
     return "\n".join(out) + "\n"
 
 
@@ -226,10 +247,12 @@ def module_source() -> str:
         "from ._pick import pick",
         "",
         f"SIZES = {SIZES!r}",
+        f"QR_SIZES = {QR_SIZES!r}",
         f"WIDTH = {WIDTH}",
         "",
     ]
-    parts = [pass_source(n) for n in SIZES] + [tridiagonal_source(n) for n in SIZES]
+    parts = ([pass_source(n) for n in QR_SIZES] + [sized_source(n) for n in SIZES]
+             + [tridiagonal_source(n) for n in SIZES])
     return "\n".join(head) + "\n" + "\n\n".join(parts)
 
 

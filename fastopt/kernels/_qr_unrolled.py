@@ -9,7 +9,490 @@ from .._jit import jit
 from ._pick import pick
 
 SIZES = (4, 5, 6)
+QR_SIZES = (2, 3, 4, 5, 6)
 WIDTH = 32
+
+@jit(cache=True)
+def qr_pass_2(S, L):
+    """One QR step on every lane of a block of 2 x 2 tridiagonals (generated).
+
+    ``S`` is flat, row ``r`` of lane ``ln`` at ``S[r * 32 + ln]``: rows ``0 .. 1``
+    the diagonal, ``2 .. 2`` the off-diagonal, ``3`` the bottom ``m`` of the
+    lane's unreduced block (0: done), ``4`` the deflation threshold on ``e^2``. ``L`` must
+    be 32; the caller deflates before the first step. Returns ``left + 64 * full``:
+    ``left`` lanes are not done, ``full`` of them still reach the bottom row.
+    """
+    left = 0
+    full = 0
+    for ln in range(L // 4):
+        d0_0 = S[0 + ln]
+        d1_0 = S[32 + ln]
+        e0_0 = S[64 + ln]
+        m_0 = S[96 + ln]
+        thr_0 = S[128 + ln]
+        d0_1 = S[8 + ln]
+        d1_1 = S[40 + ln]
+        e0_1 = S[72 + ln]
+        m_1 = S[104 + ln]
+        thr_1 = S[136 + ln]
+        d0_2 = S[16 + ln]
+        d1_2 = S[48 + ln]
+        e0_2 = S[80 + ln]
+        m_2 = S[112 + ln]
+        thr_2 = S[144 + ln]
+        d0_3 = S[24 + ln]
+        d1_3 = S[56 + ln]
+        e0_3 = S[88 + ln]
+        m_3 = S[120 + ln]
+        thr_3 = S[152 + ln]
+        # lo .. m is the lane's unreduced block (deflated at the end of the previous
+        # step, or by the caller before the first)
+        lo_0 = 0.0
+        lo_1 = 0.0
+        lo_2 = 0.0
+        lo_3 = 0.0
+        # Wilkinson shift: the eigenvalue of the block's bottom 2 x 2 nearer its end
+        a_0 = d0_0
+        a_1 = d0_1
+        a_2 = d0_2
+        a_3 = d0_3
+        b_0 = e0_0
+        b_1 = e0_1
+        b_2 = e0_2
+        b_3 = e0_3
+        c_0 = d1_0
+        c_1 = d1_1
+        c_2 = d1_2
+        c_3 = d1_3
+        delta_0 = 0.5 * (a_0 - c_0)
+        delta_1 = 0.5 * (a_1 - c_1)
+        delta_2 = 0.5 * (a_2 - c_2)
+        delta_3 = 0.5 * (a_3 - c_3)
+        den_0 = delta_0 + math.copysign(math.sqrt(delta_0 * delta_0 + b_0 * b_0), delta_0)
+        den_1 = delta_1 + math.copysign(math.sqrt(delta_1 * delta_1 + b_1 * b_1), delta_1)
+        den_2 = delta_2 + math.copysign(math.sqrt(delta_2 * delta_2 + b_2 * b_2), delta_2)
+        den_3 = delta_3 + math.copysign(math.sqrt(delta_3 * delta_3 + b_3 * b_3), delta_3)
+        den_0 = pick(den_0 != 0.0, den_0, 1.0)
+        den_1 = pick(den_1 != 0.0, den_1, 1.0)
+        den_2 = pick(den_2 != 0.0, den_2, 1.0)
+        den_3 = pick(den_3 != 0.0, den_3, 1.0)
+        mu_0 = c_0 - (b_0 * b_0) / den_0
+        mu_1 = c_1 - (b_1 * b_1) / den_1
+        mu_2 = c_2 - (b_2 * b_2) / den_2
+        mu_3 = c_3 - (b_3 * b_3) / den_3
+        # chase the bulge g down the block; identity rotations outside it
+        g_0 = 0.0
+        g_1 = 0.0
+        g_2 = 0.0
+        g_3 = 0.0
+        x_0 = d0_0 - mu_0
+        x_1 = d0_1 - mu_1
+        x_2 = d0_2 - mu_2
+        x_3 = d0_3 - mu_3
+        z_0 = e0_0
+        z_1 = e0_1
+        z_2 = e0_2
+        z_3 = e0_3
+        r_0 = math.sqrt(x_0 * x_0 + z_0 * z_0)
+        r_1 = math.sqrt(x_1 * x_1 + z_1 * z_1)
+        r_2 = math.sqrt(x_2 * x_2 + z_2 * z_2)
+        r_3 = math.sqrt(x_3 * x_3 + z_3 * z_3)
+        act_0 = (lo_0 <= 0.0) & (0.0 < m_0)
+        act_1 = (lo_1 <= 0.0) & (0.0 < m_1)
+        act_2 = (lo_2 <= 0.0) & (0.0 < m_2)
+        act_3 = (lo_3 <= 0.0) & (0.0 < m_3)
+        ok_0 = act_0 & (r_0 != 0.0)
+        ok_1 = act_1 & (r_1 != 0.0)
+        ok_2 = act_2 & (r_2 != 0.0)
+        ok_3 = act_3 & (r_3 != 0.0)
+        inv_0 = 1.0 / pick(ok_0, r_0, 1.0)
+        inv_1 = 1.0 / pick(ok_1, r_1, 1.0)
+        inv_2 = 1.0 / pick(ok_2, r_2, 1.0)
+        inv_3 = 1.0 / pick(ok_3, r_3, 1.0)
+        cc_0 = pick(ok_0, x_0 * inv_0, 1.0)
+        cc_1 = pick(ok_1, x_1 * inv_1, 1.0)
+        cc_2 = pick(ok_2, x_2 * inv_2, 1.0)
+        cc_3 = pick(ok_3, x_3 * inv_3, 1.0)
+        ss_0 = pick(ok_0, z_0 * inv_0, 0.0)
+        ss_1 = pick(ok_1, z_1 * inv_1, 0.0)
+        ss_2 = pick(ok_2, z_2 * inv_2, 0.0)
+        ss_3 = pick(ok_3, z_3 * inv_3, 0.0)
+        p_0 = d0_0
+        p_1 = d0_1
+        p_2 = d0_2
+        p_3 = d0_3
+        q_0 = d1_0
+        q_1 = d1_1
+        q_2 = d1_2
+        q_3 = d1_3
+        t_0 = e0_0
+        t_1 = e0_1
+        t_2 = e0_2
+        t_3 = e0_3
+        cs_0 = cc_0 * ss_0
+        cs_1 = cc_1 * ss_1
+        cs_2 = cc_2 * ss_2
+        cs_3 = cc_3 * ss_3
+        c2_0 = cc_0 * cc_0
+        c2_1 = cc_1 * cc_1
+        c2_2 = cc_2 * cc_2
+        c2_3 = cc_3 * cc_3
+        s2_0 = ss_0 * ss_0
+        s2_1 = ss_1 * ss_1
+        s2_2 = ss_2 * ss_2
+        s2_3 = ss_3 * ss_3
+        d0_0 = c2_0 * p_0 + 2.0 * cs_0 * t_0 + s2_0 * q_0
+        d0_1 = c2_1 * p_1 + 2.0 * cs_1 * t_1 + s2_1 * q_1
+        d0_2 = c2_2 * p_2 + 2.0 * cs_2 * t_2 + s2_2 * q_2
+        d0_3 = c2_3 * p_3 + 2.0 * cs_3 * t_3 + s2_3 * q_3
+        d1_0 = s2_0 * p_0 - 2.0 * cs_0 * t_0 + c2_0 * q_0
+        d1_1 = s2_1 * p_1 - 2.0 * cs_1 * t_1 + c2_1 * q_1
+        d1_2 = s2_2 * p_2 - 2.0 * cs_2 * t_2 + c2_2 * q_2
+        d1_3 = s2_3 * p_3 - 2.0 * cs_3 * t_3 + c2_3 * q_3
+        e0_0 = cs_0 * (q_0 - p_0) + (c2_0 - s2_0) * t_0
+        e0_1 = cs_1 * (q_1 - p_1) + (c2_1 - s2_1) * t_1
+        e0_2 = cs_2 * (q_2 - p_2) + (c2_2 - s2_2) * t_2
+        e0_3 = cs_3 * (q_3 - p_3) + (c2_3 - s2_3) * t_3
+        # deflate, for the next step and the count of lanes not done
+        e0_0 = pick(e0_0 * e0_0 <= thr_0, 0.0, e0_0)
+        e0_1 = pick(e0_1 * e0_1 <= thr_1, 0.0, e0_1)
+        e0_2 = pick(e0_2 * e0_2 <= thr_2, 0.0, e0_2)
+        e0_3 = pick(e0_3 * e0_3 <= thr_3, 0.0, e0_3)
+        m_0 = pick((m_0 == 1.0) & (e0_0 == 0.0), 0.0, m_0)
+        m_1 = pick((m_1 == 1.0) & (e0_1 == 0.0), 0.0, m_1)
+        m_2 = pick((m_2 == 1.0) & (e0_2 == 0.0), 0.0, m_2)
+        m_3 = pick((m_3 == 1.0) & (e0_3 == 0.0), 0.0, m_3)
+        S[0 + ln] = d0_0
+        S[32 + ln] = d1_0
+        S[64 + ln] = e0_0
+        S[96 + ln] = m_0
+        left += 1 if m_0 > 0.0 else 0
+        full += 1 if m_0 == 1.0 else 0
+        S[8 + ln] = d0_1
+        S[40 + ln] = d1_1
+        S[72 + ln] = e0_1
+        S[104 + ln] = m_1
+        left += 1 if m_1 > 0.0 else 0
+        full += 1 if m_1 == 1.0 else 0
+        S[16 + ln] = d0_2
+        S[48 + ln] = d1_2
+        S[80 + ln] = e0_2
+        S[112 + ln] = m_2
+        left += 1 if m_2 > 0.0 else 0
+        full += 1 if m_2 == 1.0 else 0
+        S[24 + ln] = d0_3
+        S[56 + ln] = d1_3
+        S[88 + ln] = e0_3
+        S[120 + ln] = m_3
+        left += 1 if m_3 > 0.0 else 0
+        full += 1 if m_3 == 1.0 else 0
+    return left + 64 * full
+
+
+@jit(cache=True)
+def qr_pass_3(S, L):
+    """One QR step on every lane of a block of 3 x 3 tridiagonals (generated).
+
+    ``S`` is flat, row ``r`` of lane ``ln`` at ``S[r * 32 + ln]``: rows ``0 .. 2``
+    the diagonal, ``3 .. 4`` the off-diagonal, ``5`` the bottom ``m`` of the
+    lane's unreduced block (0: done), ``6`` the deflation threshold on ``e^2``. ``L`` must
+    be 32; the caller deflates before the first step. Returns ``left + 64 * full``:
+    ``left`` lanes are not done, ``full`` of them still reach the bottom row.
+    """
+    left = 0
+    full = 0
+    for ln in range(L // 4):
+        d0_0 = S[0 + ln]
+        d1_0 = S[32 + ln]
+        d2_0 = S[64 + ln]
+        e0_0 = S[96 + ln]
+        e1_0 = S[128 + ln]
+        m_0 = S[160 + ln]
+        thr_0 = S[192 + ln]
+        d0_1 = S[8 + ln]
+        d1_1 = S[40 + ln]
+        d2_1 = S[72 + ln]
+        e0_1 = S[104 + ln]
+        e1_1 = S[136 + ln]
+        m_1 = S[168 + ln]
+        thr_1 = S[200 + ln]
+        d0_2 = S[16 + ln]
+        d1_2 = S[48 + ln]
+        d2_2 = S[80 + ln]
+        e0_2 = S[112 + ln]
+        e1_2 = S[144 + ln]
+        m_2 = S[176 + ln]
+        thr_2 = S[208 + ln]
+        d0_3 = S[24 + ln]
+        d1_3 = S[56 + ln]
+        d2_3 = S[88 + ln]
+        e0_3 = S[120 + ln]
+        e1_3 = S[152 + ln]
+        m_3 = S[184 + ln]
+        thr_3 = S[216 + ln]
+        # lo .. m is the lane's unreduced block (deflated at the end of the previous
+        # step, or by the caller before the first)
+        lo_0 = 0.0
+        lo_1 = 0.0
+        lo_2 = 0.0
+        lo_3 = 0.0
+        lo_0 = pick((e0_0 == 0.0) & (1.0 < m_0), 1.0, lo_0)
+        lo_1 = pick((e0_1 == 0.0) & (1.0 < m_1), 1.0, lo_1)
+        lo_2 = pick((e0_2 == 0.0) & (1.0 < m_2), 1.0, lo_2)
+        lo_3 = pick((e0_3 == 0.0) & (1.0 < m_3), 1.0, lo_3)
+        # Wilkinson shift: the eigenvalue of the block's bottom 2 x 2 nearer its end
+        a_0 = d0_0
+        a_1 = d0_1
+        a_2 = d0_2
+        a_3 = d0_3
+        b_0 = e0_0
+        b_1 = e0_1
+        b_2 = e0_2
+        b_3 = e0_3
+        c_0 = d1_0
+        c_1 = d1_1
+        c_2 = d1_2
+        c_3 = d1_3
+        sel_0 = m_0 == 2.0
+        sel_1 = m_1 == 2.0
+        sel_2 = m_2 == 2.0
+        sel_3 = m_3 == 2.0
+        a_0 = pick(sel_0, d1_0, a_0)
+        a_1 = pick(sel_1, d1_1, a_1)
+        a_2 = pick(sel_2, d1_2, a_2)
+        a_3 = pick(sel_3, d1_3, a_3)
+        b_0 = pick(sel_0, e1_0, b_0)
+        b_1 = pick(sel_1, e1_1, b_1)
+        b_2 = pick(sel_2, e1_2, b_2)
+        b_3 = pick(sel_3, e1_3, b_3)
+        c_0 = pick(sel_0, d2_0, c_0)
+        c_1 = pick(sel_1, d2_1, c_1)
+        c_2 = pick(sel_2, d2_2, c_2)
+        c_3 = pick(sel_3, d2_3, c_3)
+        delta_0 = 0.5 * (a_0 - c_0)
+        delta_1 = 0.5 * (a_1 - c_1)
+        delta_2 = 0.5 * (a_2 - c_2)
+        delta_3 = 0.5 * (a_3 - c_3)
+        den_0 = delta_0 + math.copysign(math.sqrt(delta_0 * delta_0 + b_0 * b_0), delta_0)
+        den_1 = delta_1 + math.copysign(math.sqrt(delta_1 * delta_1 + b_1 * b_1), delta_1)
+        den_2 = delta_2 + math.copysign(math.sqrt(delta_2 * delta_2 + b_2 * b_2), delta_2)
+        den_3 = delta_3 + math.copysign(math.sqrt(delta_3 * delta_3 + b_3 * b_3), delta_3)
+        den_0 = pick(den_0 != 0.0, den_0, 1.0)
+        den_1 = pick(den_1 != 0.0, den_1, 1.0)
+        den_2 = pick(den_2 != 0.0, den_2, 1.0)
+        den_3 = pick(den_3 != 0.0, den_3, 1.0)
+        mu_0 = c_0 - (b_0 * b_0) / den_0
+        mu_1 = c_1 - (b_1 * b_1) / den_1
+        mu_2 = c_2 - (b_2 * b_2) / den_2
+        mu_3 = c_3 - (b_3 * b_3) / den_3
+        # chase the bulge g down the block; identity rotations outside it
+        g_0 = 0.0
+        g_1 = 0.0
+        g_2 = 0.0
+        g_3 = 0.0
+        x_0 = d0_0 - mu_0
+        x_1 = d0_1 - mu_1
+        x_2 = d0_2 - mu_2
+        x_3 = d0_3 - mu_3
+        z_0 = e0_0
+        z_1 = e0_1
+        z_2 = e0_2
+        z_3 = e0_3
+        r_0 = math.sqrt(x_0 * x_0 + z_0 * z_0)
+        r_1 = math.sqrt(x_1 * x_1 + z_1 * z_1)
+        r_2 = math.sqrt(x_2 * x_2 + z_2 * z_2)
+        r_3 = math.sqrt(x_3 * x_3 + z_3 * z_3)
+        act_0 = (lo_0 <= 0.0) & (0.0 < m_0)
+        act_1 = (lo_1 <= 0.0) & (0.0 < m_1)
+        act_2 = (lo_2 <= 0.0) & (0.0 < m_2)
+        act_3 = (lo_3 <= 0.0) & (0.0 < m_3)
+        ok_0 = act_0 & (r_0 != 0.0)
+        ok_1 = act_1 & (r_1 != 0.0)
+        ok_2 = act_2 & (r_2 != 0.0)
+        ok_3 = act_3 & (r_3 != 0.0)
+        inv_0 = 1.0 / pick(ok_0, r_0, 1.0)
+        inv_1 = 1.0 / pick(ok_1, r_1, 1.0)
+        inv_2 = 1.0 / pick(ok_2, r_2, 1.0)
+        inv_3 = 1.0 / pick(ok_3, r_3, 1.0)
+        cc_0 = pick(ok_0, x_0 * inv_0, 1.0)
+        cc_1 = pick(ok_1, x_1 * inv_1, 1.0)
+        cc_2 = pick(ok_2, x_2 * inv_2, 1.0)
+        cc_3 = pick(ok_3, x_3 * inv_3, 1.0)
+        ss_0 = pick(ok_0, z_0 * inv_0, 0.0)
+        ss_1 = pick(ok_1, z_1 * inv_1, 0.0)
+        ss_2 = pick(ok_2, z_2 * inv_2, 0.0)
+        ss_3 = pick(ok_3, z_3 * inv_3, 0.0)
+        p_0 = d0_0
+        p_1 = d0_1
+        p_2 = d0_2
+        p_3 = d0_3
+        q_0 = d1_0
+        q_1 = d1_1
+        q_2 = d1_2
+        q_3 = d1_3
+        t_0 = e0_0
+        t_1 = e0_1
+        t_2 = e0_2
+        t_3 = e0_3
+        cs_0 = cc_0 * ss_0
+        cs_1 = cc_1 * ss_1
+        cs_2 = cc_2 * ss_2
+        cs_3 = cc_3 * ss_3
+        c2_0 = cc_0 * cc_0
+        c2_1 = cc_1 * cc_1
+        c2_2 = cc_2 * cc_2
+        c2_3 = cc_3 * cc_3
+        s2_0 = ss_0 * ss_0
+        s2_1 = ss_1 * ss_1
+        s2_2 = ss_2 * ss_2
+        s2_3 = ss_3 * ss_3
+        d0_0 = c2_0 * p_0 + 2.0 * cs_0 * t_0 + s2_0 * q_0
+        d0_1 = c2_1 * p_1 + 2.0 * cs_1 * t_1 + s2_1 * q_1
+        d0_2 = c2_2 * p_2 + 2.0 * cs_2 * t_2 + s2_2 * q_2
+        d0_3 = c2_3 * p_3 + 2.0 * cs_3 * t_3 + s2_3 * q_3
+        d1_0 = s2_0 * p_0 - 2.0 * cs_0 * t_0 + c2_0 * q_0
+        d1_1 = s2_1 * p_1 - 2.0 * cs_1 * t_1 + c2_1 * q_1
+        d1_2 = s2_2 * p_2 - 2.0 * cs_2 * t_2 + c2_2 * q_2
+        d1_3 = s2_3 * p_3 - 2.0 * cs_3 * t_3 + c2_3 * q_3
+        e0_0 = cs_0 * (q_0 - p_0) + (c2_0 - s2_0) * t_0
+        e0_1 = cs_1 * (q_1 - p_1) + (c2_1 - s2_1) * t_1
+        e0_2 = cs_2 * (q_2 - p_2) + (c2_2 - s2_2) * t_2
+        e0_3 = cs_3 * (q_3 - p_3) + (c2_3 - s2_3) * t_3
+        g_0 = ss_0 * e1_0
+        g_1 = ss_1 * e1_1
+        g_2 = ss_2 * e1_2
+        g_3 = ss_3 * e1_3
+        e1_0 = cc_0 * e1_0
+        e1_1 = cc_1 * e1_1
+        e1_2 = cc_2 * e1_2
+        e1_3 = cc_3 * e1_3
+        first_0 = lo_0 == 1.0
+        first_1 = lo_1 == 1.0
+        first_2 = lo_2 == 1.0
+        first_3 = lo_3 == 1.0
+        x_0 = pick(first_0, d1_0 - mu_0, e0_0)
+        x_1 = pick(first_1, d1_1 - mu_1, e0_1)
+        x_2 = pick(first_2, d1_2 - mu_2, e0_2)
+        x_3 = pick(first_3, d1_3 - mu_3, e0_3)
+        z_0 = pick(first_0, e1_0, g_0)
+        z_1 = pick(first_1, e1_1, g_1)
+        z_2 = pick(first_2, e1_2, g_2)
+        z_3 = pick(first_3, e1_3, g_3)
+        r_0 = math.sqrt(x_0 * x_0 + z_0 * z_0)
+        r_1 = math.sqrt(x_1 * x_1 + z_1 * z_1)
+        r_2 = math.sqrt(x_2 * x_2 + z_2 * z_2)
+        r_3 = math.sqrt(x_3 * x_3 + z_3 * z_3)
+        act_0 = (lo_0 <= 1.0) & (1.0 < m_0)
+        act_1 = (lo_1 <= 1.0) & (1.0 < m_1)
+        act_2 = (lo_2 <= 1.0) & (1.0 < m_2)
+        act_3 = (lo_3 <= 1.0) & (1.0 < m_3)
+        ok_0 = act_0 & (r_0 != 0.0)
+        ok_1 = act_1 & (r_1 != 0.0)
+        ok_2 = act_2 & (r_2 != 0.0)
+        ok_3 = act_3 & (r_3 != 0.0)
+        inv_0 = 1.0 / pick(ok_0, r_0, 1.0)
+        inv_1 = 1.0 / pick(ok_1, r_1, 1.0)
+        inv_2 = 1.0 / pick(ok_2, r_2, 1.0)
+        inv_3 = 1.0 / pick(ok_3, r_3, 1.0)
+        cc_0 = pick(ok_0, x_0 * inv_0, 1.0)
+        cc_1 = pick(ok_1, x_1 * inv_1, 1.0)
+        cc_2 = pick(ok_2, x_2 * inv_2, 1.0)
+        cc_3 = pick(ok_3, x_3 * inv_3, 1.0)
+        ss_0 = pick(ok_0, z_0 * inv_0, 0.0)
+        ss_1 = pick(ok_1, z_1 * inv_1, 0.0)
+        ss_2 = pick(ok_2, z_2 * inv_2, 0.0)
+        ss_3 = pick(ok_3, z_3 * inv_3, 0.0)
+        e0_0 = pick(act_0 & (lo_0 < 1.0), r_0, e0_0)
+        e0_1 = pick(act_1 & (lo_1 < 1.0), r_1, e0_1)
+        e0_2 = pick(act_2 & (lo_2 < 1.0), r_2, e0_2)
+        e0_3 = pick(act_3 & (lo_3 < 1.0), r_3, e0_3)
+        p_0 = d1_0
+        p_1 = d1_1
+        p_2 = d1_2
+        p_3 = d1_3
+        q_0 = d2_0
+        q_1 = d2_1
+        q_2 = d2_2
+        q_3 = d2_3
+        t_0 = e1_0
+        t_1 = e1_1
+        t_2 = e1_2
+        t_3 = e1_3
+        cs_0 = cc_0 * ss_0
+        cs_1 = cc_1 * ss_1
+        cs_2 = cc_2 * ss_2
+        cs_3 = cc_3 * ss_3
+        c2_0 = cc_0 * cc_0
+        c2_1 = cc_1 * cc_1
+        c2_2 = cc_2 * cc_2
+        c2_3 = cc_3 * cc_3
+        s2_0 = ss_0 * ss_0
+        s2_1 = ss_1 * ss_1
+        s2_2 = ss_2 * ss_2
+        s2_3 = ss_3 * ss_3
+        d1_0 = c2_0 * p_0 + 2.0 * cs_0 * t_0 + s2_0 * q_0
+        d1_1 = c2_1 * p_1 + 2.0 * cs_1 * t_1 + s2_1 * q_1
+        d1_2 = c2_2 * p_2 + 2.0 * cs_2 * t_2 + s2_2 * q_2
+        d1_3 = c2_3 * p_3 + 2.0 * cs_3 * t_3 + s2_3 * q_3
+        d2_0 = s2_0 * p_0 - 2.0 * cs_0 * t_0 + c2_0 * q_0
+        d2_1 = s2_1 * p_1 - 2.0 * cs_1 * t_1 + c2_1 * q_1
+        d2_2 = s2_2 * p_2 - 2.0 * cs_2 * t_2 + c2_2 * q_2
+        d2_3 = s2_3 * p_3 - 2.0 * cs_3 * t_3 + c2_3 * q_3
+        e1_0 = cs_0 * (q_0 - p_0) + (c2_0 - s2_0) * t_0
+        e1_1 = cs_1 * (q_1 - p_1) + (c2_1 - s2_1) * t_1
+        e1_2 = cs_2 * (q_2 - p_2) + (c2_2 - s2_2) * t_2
+        e1_3 = cs_3 * (q_3 - p_3) + (c2_3 - s2_3) * t_3
+        # deflate, for the next step and the count of lanes not done
+        e0_0 = pick(e0_0 * e0_0 <= thr_0, 0.0, e0_0)
+        e0_1 = pick(e0_1 * e0_1 <= thr_1, 0.0, e0_1)
+        e0_2 = pick(e0_2 * e0_2 <= thr_2, 0.0, e0_2)
+        e0_3 = pick(e0_3 * e0_3 <= thr_3, 0.0, e0_3)
+        e1_0 = pick(e1_0 * e1_0 <= thr_0, 0.0, e1_0)
+        e1_1 = pick(e1_1 * e1_1 <= thr_1, 0.0, e1_1)
+        e1_2 = pick(e1_2 * e1_2 <= thr_2, 0.0, e1_2)
+        e1_3 = pick(e1_3 * e1_3 <= thr_3, 0.0, e1_3)
+        m_0 = pick((m_0 == 2.0) & (e1_0 == 0.0), 1.0, m_0)
+        m_1 = pick((m_1 == 2.0) & (e1_1 == 0.0), 1.0, m_1)
+        m_2 = pick((m_2 == 2.0) & (e1_2 == 0.0), 1.0, m_2)
+        m_3 = pick((m_3 == 2.0) & (e1_3 == 0.0), 1.0, m_3)
+        m_0 = pick((m_0 == 1.0) & (e0_0 == 0.0), 0.0, m_0)
+        m_1 = pick((m_1 == 1.0) & (e0_1 == 0.0), 0.0, m_1)
+        m_2 = pick((m_2 == 1.0) & (e0_2 == 0.0), 0.0, m_2)
+        m_3 = pick((m_3 == 1.0) & (e0_3 == 0.0), 0.0, m_3)
+        S[0 + ln] = d0_0
+        S[32 + ln] = d1_0
+        S[64 + ln] = d2_0
+        S[96 + ln] = e0_0
+        S[128 + ln] = e1_0
+        S[160 + ln] = m_0
+        left += 1 if m_0 > 0.0 else 0
+        full += 1 if m_0 == 2.0 else 0
+        S[8 + ln] = d0_1
+        S[40 + ln] = d1_1
+        S[72 + ln] = d2_1
+        S[104 + ln] = e0_1
+        S[136 + ln] = e1_1
+        S[168 + ln] = m_1
+        left += 1 if m_1 > 0.0 else 0
+        full += 1 if m_1 == 2.0 else 0
+        S[16 + ln] = d0_2
+        S[48 + ln] = d1_2
+        S[80 + ln] = d2_2
+        S[112 + ln] = e0_2
+        S[144 + ln] = e1_2
+        S[176 + ln] = m_2
+        left += 1 if m_2 > 0.0 else 0
+        full += 1 if m_2 == 2.0 else 0
+        S[24 + ln] = d0_3
+        S[56 + ln] = d1_3
+        S[88 + ln] = d2_3
+        S[120 + ln] = e0_3
+        S[152 + ln] = e1_3
+        S[184 + ln] = m_3
+        left += 1 if m_3 > 0.0 else 0
+        full += 1 if m_3 == 2.0 else 0
+    return left + 64 * full
+
 
 @jit(cache=True)
 def qr_pass_4(S, L):
@@ -18,9 +501,11 @@ def qr_pass_4(S, L):
     ``S`` is flat, row ``r`` of lane ``ln`` at ``S[r * 32 + ln]``: rows ``0 .. 3``
     the diagonal, ``4 .. 6`` the off-diagonal, ``7`` the bottom ``m`` of the
     lane's unreduced block (0: done), ``8`` the deflation threshold on ``e^2``. ``L`` must
-    be 32; the caller deflates before the first step. Returns how many lanes are not done.
+    be 32; the caller deflates before the first step. Returns ``left + 64 * full``:
+    ``left`` lanes are not done, ``full`` of them still reach the bottom row.
     """
     left = 0
+    full = 0
     for ln in range(L // 4):
         d0_0 = S[0 + ln]
         d1_0 = S[32 + ln]
@@ -408,6 +893,7 @@ def qr_pass_4(S, L):
         S[192 + ln] = e2_0
         S[224 + ln] = m_0
         left += 1 if m_0 > 0.0 else 0
+        full += 1 if m_0 == 3.0 else 0
         S[8 + ln] = d0_1
         S[40 + ln] = d1_1
         S[72 + ln] = d2_1
@@ -417,6 +903,7 @@ def qr_pass_4(S, L):
         S[200 + ln] = e2_1
         S[232 + ln] = m_1
         left += 1 if m_1 > 0.0 else 0
+        full += 1 if m_1 == 3.0 else 0
         S[16 + ln] = d0_2
         S[48 + ln] = d1_2
         S[80 + ln] = d2_2
@@ -426,6 +913,7 @@ def qr_pass_4(S, L):
         S[208 + ln] = e2_2
         S[240 + ln] = m_2
         left += 1 if m_2 > 0.0 else 0
+        full += 1 if m_2 == 3.0 else 0
         S[24 + ln] = d0_3
         S[56 + ln] = d1_3
         S[88 + ln] = d2_3
@@ -435,7 +923,8 @@ def qr_pass_4(S, L):
         S[216 + ln] = e2_3
         S[248 + ln] = m_3
         left += 1 if m_3 > 0.0 else 0
-    return left
+        full += 1 if m_3 == 3.0 else 0
+    return left + 64 * full
 
 
 @jit(cache=True)
@@ -445,9 +934,11 @@ def qr_pass_5(S, L):
     ``S`` is flat, row ``r`` of lane ``ln`` at ``S[r * 32 + ln]``: rows ``0 .. 4``
     the diagonal, ``5 .. 8`` the off-diagonal, ``9`` the bottom ``m`` of the
     lane's unreduced block (0: done), ``10`` the deflation threshold on ``e^2``. ``L`` must
-    be 32; the caller deflates before the first step. Returns how many lanes are not done.
+    be 32; the caller deflates before the first step. Returns ``left + 64 * full``:
+    ``left`` lanes are not done, ``full`` of them still reach the bottom row.
     """
     left = 0
+    full = 0
     for ln in range(L // 4):
         d0_0 = S[0 + ln]
         d1_0 = S[32 + ln]
@@ -957,6 +1448,7 @@ def qr_pass_5(S, L):
         S[256 + ln] = e3_0
         S[288 + ln] = m_0
         left += 1 if m_0 > 0.0 else 0
+        full += 1 if m_0 == 4.0 else 0
         S[8 + ln] = d0_1
         S[40 + ln] = d1_1
         S[72 + ln] = d2_1
@@ -968,6 +1460,7 @@ def qr_pass_5(S, L):
         S[264 + ln] = e3_1
         S[296 + ln] = m_1
         left += 1 if m_1 > 0.0 else 0
+        full += 1 if m_1 == 4.0 else 0
         S[16 + ln] = d0_2
         S[48 + ln] = d1_2
         S[80 + ln] = d2_2
@@ -979,6 +1472,7 @@ def qr_pass_5(S, L):
         S[272 + ln] = e3_2
         S[304 + ln] = m_2
         left += 1 if m_2 > 0.0 else 0
+        full += 1 if m_2 == 4.0 else 0
         S[24 + ln] = d0_3
         S[56 + ln] = d1_3
         S[88 + ln] = d2_3
@@ -990,7 +1484,8 @@ def qr_pass_5(S, L):
         S[280 + ln] = e3_3
         S[312 + ln] = m_3
         left += 1 if m_3 > 0.0 else 0
-    return left
+        full += 1 if m_3 == 4.0 else 0
+    return left + 64 * full
 
 
 @jit(cache=True)
@@ -1000,9 +1495,11 @@ def qr_pass_6(S, L):
     ``S`` is flat, row ``r`` of lane ``ln`` at ``S[r * 32 + ln]``: rows ``0 .. 5``
     the diagonal, ``6 .. 10`` the off-diagonal, ``11`` the bottom ``m`` of the
     lane's unreduced block (0: done), ``12`` the deflation threshold on ``e^2``. ``L`` must
-    be 32; the caller deflates before the first step. Returns how many lanes are not done.
+    be 32; the caller deflates before the first step. Returns ``left + 64 * full``:
+    ``left`` lanes are not done, ``full`` of them still reach the bottom row.
     """
     left = 0
+    full = 0
     for ln in range(L // 4):
         d0_0 = S[0 + ln]
         d1_0 = S[32 + ln]
@@ -1634,6 +2131,7 @@ def qr_pass_6(S, L):
         S[320 + ln] = e4_0
         S[352 + ln] = m_0
         left += 1 if m_0 > 0.0 else 0
+        full += 1 if m_0 == 5.0 else 0
         S[8 + ln] = d0_1
         S[40 + ln] = d1_1
         S[72 + ln] = d2_1
@@ -1647,6 +2145,7 @@ def qr_pass_6(S, L):
         S[328 + ln] = e4_1
         S[360 + ln] = m_1
         left += 1 if m_1 > 0.0 else 0
+        full += 1 if m_1 == 5.0 else 0
         S[16 + ln] = d0_2
         S[48 + ln] = d1_2
         S[80 + ln] = d2_2
@@ -1660,6 +2159,7 @@ def qr_pass_6(S, L):
         S[336 + ln] = e4_2
         S[368 + ln] = m_2
         left += 1 if m_2 > 0.0 else 0
+        full += 1 if m_2 == 5.0 else 0
         S[24 + ln] = d0_3
         S[56 + ln] = d1_3
         S[88 + ln] = d2_3
@@ -1673,7 +2173,44 @@ def qr_pass_6(S, L):
         S[344 + ln] = e4_3
         S[376 + ln] = m_3
         left += 1 if m_3 > 0.0 else 0
-    return left
+        full += 1 if m_3 == 5.0 else 0
+    return left + 64 * full
+
+
+@jit(inline=True)
+def qr_pass_upto_4(S, L, size):
+    """`qr_pass_<size>` on ``S`` laid out for ``size`` (2 <= size <= 4) (generated)."""
+    if size == 4:
+        return qr_pass_4(S, L)
+    if size == 3:
+        return qr_pass_3(S, L)
+    return qr_pass_2(S, L)
+
+
+@jit(inline=True)
+def qr_pass_upto_5(S, L, size):
+    """`qr_pass_<size>` on ``S`` laid out for ``size`` (2 <= size <= 5) (generated)."""
+    if size == 5:
+        return qr_pass_5(S, L)
+    if size == 4:
+        return qr_pass_4(S, L)
+    if size == 3:
+        return qr_pass_3(S, L)
+    return qr_pass_2(S, L)
+
+
+@jit(inline=True)
+def qr_pass_upto_6(S, L, size):
+    """`qr_pass_<size>` on ``S`` laid out for ``size`` (2 <= size <= 6) (generated)."""
+    if size == 6:
+        return qr_pass_6(S, L)
+    if size == 5:
+        return qr_pass_5(S, L)
+    if size == 4:
+        return qr_pass_4(S, L)
+    if size == 3:
+        return qr_pass_3(S, L)
+    return qr_pass_2(S, L)
 
 
 @jit(cache=True)
