@@ -70,7 +70,8 @@ def _step(n: int) -> list[str]:
     w("den@ = pick(den@ != 0.0, den@, 1.0)")
     w("mu@ = c@ - (b@ * b@) / den@")
     w("# chase the bulge g down the block; identity rotations outside it")
-    w("g@ = 0.0")
+    if n > 2:  # (a 2 x 2 has no bulge)
+        w("g@ = 0.0")
     for k in range(n - 1):
         if k == 0:
             w("x@ = d0@ - mu@")

@@ -81,10 +81,6 @@ def qr_pass_2(S, L):
         mu_2 = c_2 - (b_2 * b_2) / den_2
         mu_3 = c_3 - (b_3 * b_3) / den_3
         # chase the bulge g down the block; identity rotations outside it
-        g_0 = 0.0
-        g_1 = 0.0
-        g_2 = 0.0
-        g_3 = 0.0
         x_0 = d0_0 - mu_0
         x_1 = d0_1 - mu_1
         x_2 = d0_2 - mu_2
