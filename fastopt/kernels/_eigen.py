@@ -1243,22 +1243,27 @@ def _lanes_tridiagonal_qr(A, n, L, V):
     """Eigenvalues of each lane's tridiagonal A (from `_lanes_tridiagonal`), unsorted.
 
     Implicit symmetric QR steps with Wilkinson shifts on the unreduced block ``[lo, m]``
-    of every lane at once; a lane's bottom entry ``m`` deflates when ``e_(m-1)^2 <=
-    eps^2 ||A||_F^2`` (each eigenvalue moves by at most ``eps ||A||_F``, Weyl). Lanes
-    outside their block get the rotation ``c = 1, s = 0``, an exact identity, so a
-    lane's result does not depend on its neighbours. The eigenvalues are left in
-    ``V[_NV:_NV + n]``; returns True when every lane converged (otherwise the lanes
-    with ``V[_M] > 0`` did not).
+    of every lane at once, in the root-free form of Pal, Walker and Kahan (the one of
+    LAPACK's ``dsterf``, behind ``numpy.linalg.eigvalsh``): it carries the squares
+    ``e^2`` of the off-diagonal and needs no square root per rotation, only two
+    divisions (a square root costs three divisions' time here, measured). A lane's
+    bottom entry ``m`` deflates when ``e_(m-1)^2 <= eps^2 ||A||_F^2`` (each eigenvalue
+    moves by at most ``eps ||A||_F``, Weyl). Lanes outside their block are left exactly
+    as they are, so a lane's result does not depend on its neighbours. The eigenvalues
+    are left in ``V[_NV:_NV + n]``; returns True when every lane converged (otherwise
+    the lanes with ``V[_M] > 0`` did not).
     """
     D = V[_NV:_NV + n]
     E = V[_NV + n:_NV + 2 * n]
     m, lo, mu, X, Z, thr, ssq = V[_M], V[_LO], V[_MU], V[_X], V[_Z], V[_THR], V[_SSQ]
+    G, P, C, S = X, Z, V[_SIG], V[_BETA]  # the rotation state of the chase (free rows)
     for i in range(n):
         for ln in range(L):
             D[i, ln] = A[i, i, ln]
     for i in range(n - 1):
         for ln in range(L):
-            E[i, ln] = A[i + 1, i, ln]
+            e = A[i + 1, i, ln]
+            E[i, ln] = e * e
     for ln in range(L):
         E[n - 1, ln] = 0.0
         m[ln] = n - 1
@@ -1281,7 +1286,7 @@ def _lanes_tridiagonal_qr(A, n, L, V):
                 u0 = mu[ln]
                 a = D[i - 1, ln]
                 c = D[i, ln]
-                small = e * e <= thr[ln]
+                small = e <= thr[ln]
                 e = 0.0 if small else e
                 E[i - 1, ln] = e
                 mm = i - 1.0 if small & (mm == i) else mm
@@ -1303,37 +1308,45 @@ def _lanes_tridiagonal_qr(A, n, L, V):
             b = Z[ln]
             c = mu[ln]
             delta = 0.5 * (X[ln] - c)
-            den = delta + math.copysign(math.sqrt(delta * delta + b * b), delta)
+            den = delta + math.copysign(math.sqrt(delta * delta + b), delta)
             den = den if den != 0.0 else 1.0
-            mu[ln] = c - (b * b) / den
-        for k in range(int(top)):  # chase the bulge down every block
+            mu[ln] = c - b / den
+        for k in range(int(top)):  # chase down every block
             km = k - 1 if k > 0 else n - 1  # E[n - 1] stays 0: a harmless target at k = 0
             for ln in range(L):
                 l0 = lo[ln]
                 mm = m[ln]
+                u = mu[ln]
                 dk = D[k, ln]
-                ek = E[k, ln]
+                d1 = D[k + 1, ln]
+                bb = E[k, ln]
                 ekm = E[km, ln]
-                zb = Z[ln]
-                first = l0 == k
-                x = dk - mu[ln] if first else ekm
-                z = ek if first else zb
-                r = math.sqrt(x * x + z * z)
-                ok = (l0 <= k) & (k < mm) & (r != 0.0)
-                inv = 1.0 / (r if ok else 1.0)
-                c = x * inv if ok else 1.0
-                s = z * inv if ok else 0.0
-                E[km, ln] = r if (l0 < k) & (k < mm) else ekm
-                d = D[k + 1, ln]
-                cs = c * s
-                c2 = c * c
-                s2 = s * s
-                D[k, ln] = c2 * dk + 2.0 * cs * ek + s2 * d
-                D[k + 1, ln] = s2 * dk - 2.0 * cs * ek + c2 * d
-                E[k, ln] = cs * (d - dk) + (c2 - s2) * ek
-                f = E[k + 1, ln]
-                Z[ln] = s * f
-                E[k + 1, ln] = c * f
+                first = (l0 == k) | (k == 0)
+                g = dk - u if first else G[ln]
+                p = g * g if first else P[ln]
+                cc = 1.0 if first else C[ln]
+                ss = 0.0 if first else S[ln]
+                act = (l0 <= k) & (k < mm)
+                r = p + bb
+                E[km, ln] = ss * r if act & (l0 < k) else ekm
+                inv = 1.0 / (r if act else 1.0)
+                cn = p * inv
+                sn = bb * inv
+                gn = cn * (d1 - u) - sn * g
+                D[k, ln] = g + (d1 - gn) if act else dk
+                nz = cn != 0.0
+                pn = (gn * gn) / (cn if nz else 1.0) if nz else cc * bb
+                cc = cn if act else cc
+                ss = sn if act else ss
+                g = gn if act else g
+                p = pn if act else p
+                fin = act & (mm == k + 1.0)
+                E[k, ln] = ss * p if fin else bb
+                D[k + 1, ln] = u + g if fin else d1
+                G[ln] = g
+                P[ln] = p
+                C[ln] = cc
+                S[ln] = ss
     return False
 
 
@@ -1402,7 +1415,8 @@ def _lanes_qr_registers(A, n, L, V, S, qr_pass):
             S[i * W + ln] = A[i, i, ln]
     for i in range(n - 1):
         for ln in range(L):
-            S[(n + i) * W + ln] = A[i + 1, i, ln]
+            e = A[i + 1, i, ln]
+            S[(n + i) * W + ln] = e * e
     for ln in range(L):
         S[(2 * n - 1) * W + ln] = n - 1.0
         S[2 * n * W + ln] = (_EPS * _EPS) * ssq[ln]
@@ -1415,7 +1429,7 @@ def _lanes_qr_registers(A, n, L, V, S, qr_pass):
         E = (n + i) * W
         for ln in range(L):
             e = S[E + ln]
-            S[E + ln] = 0.0 if e * e <= S[THR + ln] else e
+            S[E + ln] = 0.0 if e <= S[THR + ln] else e
     for i in range(n - 1, 0, -1):
         E = (n + i - 1) * W
         for ln in range(L):

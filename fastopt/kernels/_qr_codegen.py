@@ -47,7 +47,7 @@ def _step(n: int) -> list[str]:
     def deflate():
         # zero negligible off-diagonals; m = bottom of the unreduced block (0: done)
         for i in range(n - 1):
-            w(f"e{i}@ = pick(e{i}@ * e{i}@ <= thr@, 0.0, e{i}@)")
+            w(f"e{i}@ = pick(e{i}@ <= thr@, 0.0, e{i}@)")
         for i in range(n - 1, 0, -1):
             w(f"m@ = pick((m@ == {i}.0) & (e{i - 1}@ == 0.0), {i - 1}.0, m@)")
 
@@ -66,40 +66,41 @@ def _step(n: int) -> list[str]:
         w(f"b@ = pick(sel@, e{j - 1}@, b@)")
         w(f"c@ = pick(sel@, d{j}@, c@)")
     w("delta@ = 0.5 * (a@ - c@)")
-    w("den@ = delta@ + math.copysign(math.sqrt(delta@ * delta@ + b@ * b@), delta@)")
+    w("den@ = delta@ + math.copysign(math.sqrt(delta@ * delta@ + b@), delta@)")
     w("den@ = pick(den@ != 0.0, den@, 1.0)")
-    w("mu@ = c@ - (b@ * b@) / den@")
-    w("# chase the bulge g down the block; identity rotations outside it")
-    if n > 2:  # (a 2 x 2 has no bulge)
-        w("g@ = 0.0")
+    w("mu@ = c@ - b@ / den@")
+    w("# root-free chase down the block (gam, p, cc, ss: the rotation state); no change")
+    w("# outside it")
+    w("gam@ = d0@ - mu@")
+    w("p@ = gam@ * gam@")
+    w("cc@ = 1.0")
+    w("ss@ = 0.0")
     for k in range(n - 1):
-        if k == 0:
-            w("x@ = d0@ - mu@")
-            w("z@ = e0@")
-        else:
-            w(f"first@ = lo@ == {k}.0")
-            w(f"x@ = pick(first@, d{k}@ - mu@, e{k - 1}@)")
-            w(f"z@ = pick(first@, e{k}@, g@)")
-        w("r@ = math.sqrt(x@ * x@ + z@ * z@)")
-        w(f"act@ = (lo@ <= {k}.0) & ({k}.0 < m@)")
-        w("ok@ = act@ & (r@ != 0.0)")
-        w("inv@ = 1.0 / pick(ok@, r@, 1.0)")
-        w("cc@ = pick(ok@, x@ * inv@, 1.0)")
-        w("ss@ = pick(ok@, z@ * inv@, 0.0)")
         if k > 0:
-            w(f"e{k - 1}@ = pick(act@ & (lo@ < {k}.0), r@, e{k - 1}@)")
-        w(f"p@ = d{k}@")
-        w(f"q@ = d{k + 1}@")
-        w(f"t@ = e{k}@")
-        w("cs@ = cc@ * ss@")
-        w("c2@ = cc@ * cc@")
-        w("s2@ = ss@ * ss@")
-        w(f"d{k}@ = c2@ * p@ + 2.0 * cs@ * t@ + s2@ * q@")
-        w(f"d{k + 1}@ = s2@ * p@ - 2.0 * cs@ * t@ + c2@ * q@")
-        w(f"e{k}@ = cs@ * (q@ - p@) + (c2@ - s2@) * t@")
-        if k + 1 <= n - 2:
-            w(f"g@ = ss@ * e{k + 1}@")
-            w(f"e{k + 1}@ = cc@ * e{k + 1}@")
+            w(f"first@ = lo@ == {k}.0")
+            w(f"gam@ = pick(first@, d{k}@ - mu@, gam@)")
+            w("p@ = pick(first@, gam@ * gam@, p@)")
+            w("cc@ = pick(first@, 1.0, cc@)")
+            w("ss@ = pick(first@, 0.0, ss@)")
+        w(f"act@ = (lo@ <= {k}.0) & ({k}.0 < m@)")
+        w(f"bb@ = e{k}@")
+        w("r@ = p@ + bb@")
+        if k > 0:
+            w(f"e{k - 1}@ = pick(act@ & (lo@ < {k}.0), ss@ * r@, e{k - 1}@)")
+        w("inv@ = 1.0 / pick(act@, r@, 1.0)")
+        w("cn@ = p@ * inv@")
+        w("sn@ = bb@ * inv@")
+        w(f"gn@ = cn@ * (d{k + 1}@ - mu@) - sn@ * gam@")
+        w(f"d{k}@ = pick(act@, gam@ + (d{k + 1}@ - gn@), d{k}@)")
+        w("nz@ = cn@ != 0.0")
+        w("pn@ = pick(nz@, (gn@ * gn@) / pick(nz@, cn@, 1.0), cc@ * bb@)")
+        w("cc@ = pick(act@, cn@, cc@)")
+        w("ss@ = pick(act@, sn@, ss@)")
+        w("gam@ = pick(act@, gn@, gam@)")
+        w("p@ = pick(act@, pn@, p@)")
+        w(f"fin@ = act@ & (m@ == {k + 1}.0)")
+        w(f"e{k}@ = pick(fin@, ss@ * p@, e{k}@)")
+        w(f"d{k + 1}@ = pick(fin@, mu@ + gam@, d{k + 1}@)")
     w("# deflate, for the next step and the count of lanes not done")
     deflate()
     return s
@@ -116,13 +117,15 @@ def pass_source(n: int) -> str:
         "",
         f"    ``S`` is flat, row ``r`` of lane ``ln`` at ``S[r * {WIDTH} + ln]``: rows"
         f" ``0 .. {n - 1}``",
-        f"    the diagonal, ``{n} .. {2 * n - 2}`` the off-diagonal, ``{2 * n - 1}`` the"
-        " bottom ``m`` of the",
-        f"    lane's unreduced block (0: done), ``{2 * n}`` the deflation threshold on"
-        " ``e^2``. ``L`` must",
-        f"    be {WIDTH}; the caller deflates before the first step. Returns ``left + 64 *"
-        " full``:",
-        "    ``left`` lanes are not done, ``full`` of them still reach the bottom row.",
+        f"    the diagonal, ``{n} .. {2 * n - 2}`` the squared off-diagonal ``e^2``,"
+        f" ``{2 * n - 1}`` the bottom",
+        f"    ``m`` of the lane's unreduced block (0: done), ``{2 * n}`` the deflation"
+        " threshold on",
+        f"    ``e^2``. ``L`` must be {WIDTH}; the caller deflates before the first step."
+        " Returns",
+        "    ``left + 64 * full``: ``left`` lanes are not done, ``full`` of them still reach"
+        " the",
+        "    bottom row.",
         '    """',
         "    left = 0",
         "    full = 0",

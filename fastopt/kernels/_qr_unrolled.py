@@ -17,10 +17,11 @@ def qr_pass_2(S, L):
     """One QR step on every lane of a block of 2 x 2 tridiagonals (generated).
 
     ``S`` is flat, row ``r`` of lane ``ln`` at ``S[r * 32 + ln]``: rows ``0 .. 1``
-    the diagonal, ``2 .. 2`` the off-diagonal, ``3`` the bottom ``m`` of the
-    lane's unreduced block (0: done), ``4`` the deflation threshold on ``e^2``. ``L`` must
-    be 32; the caller deflates before the first step. Returns ``left + 64 * full``:
-    ``left`` lanes are not done, ``full`` of them still reach the bottom row.
+    the diagonal, ``2 .. 2`` the squared off-diagonal ``e^2``, ``3`` the bottom
+    ``m`` of the lane's unreduced block (0: done), ``4`` the deflation threshold on
+    ``e^2``. ``L`` must be 32; the caller deflates before the first step. Returns
+    ``left + 64 * full``: ``left`` lanes are not done, ``full`` of them still reach the
+    bottom row.
     """
     left = 0
     full = 0
@@ -68,92 +69,109 @@ def qr_pass_2(S, L):
         delta_1 = 0.5 * (a_1 - c_1)
         delta_2 = 0.5 * (a_2 - c_2)
         delta_3 = 0.5 * (a_3 - c_3)
-        den_0 = delta_0 + math.copysign(math.sqrt(delta_0 * delta_0 + b_0 * b_0), delta_0)
-        den_1 = delta_1 + math.copysign(math.sqrt(delta_1 * delta_1 + b_1 * b_1), delta_1)
-        den_2 = delta_2 + math.copysign(math.sqrt(delta_2 * delta_2 + b_2 * b_2), delta_2)
-        den_3 = delta_3 + math.copysign(math.sqrt(delta_3 * delta_3 + b_3 * b_3), delta_3)
+        den_0 = delta_0 + math.copysign(math.sqrt(delta_0 * delta_0 + b_0), delta_0)
+        den_1 = delta_1 + math.copysign(math.sqrt(delta_1 * delta_1 + b_1), delta_1)
+        den_2 = delta_2 + math.copysign(math.sqrt(delta_2 * delta_2 + b_2), delta_2)
+        den_3 = delta_3 + math.copysign(math.sqrt(delta_3 * delta_3 + b_3), delta_3)
         den_0 = pick(den_0 != 0.0, den_0, 1.0)
         den_1 = pick(den_1 != 0.0, den_1, 1.0)
         den_2 = pick(den_2 != 0.0, den_2, 1.0)
         den_3 = pick(den_3 != 0.0, den_3, 1.0)
-        mu_0 = c_0 - (b_0 * b_0) / den_0
-        mu_1 = c_1 - (b_1 * b_1) / den_1
-        mu_2 = c_2 - (b_2 * b_2) / den_2
-        mu_3 = c_3 - (b_3 * b_3) / den_3
-        # chase the bulge g down the block; identity rotations outside it
-        x_0 = d0_0 - mu_0
-        x_1 = d0_1 - mu_1
-        x_2 = d0_2 - mu_2
-        x_3 = d0_3 - mu_3
-        z_0 = e0_0
-        z_1 = e0_1
-        z_2 = e0_2
-        z_3 = e0_3
-        r_0 = math.sqrt(x_0 * x_0 + z_0 * z_0)
-        r_1 = math.sqrt(x_1 * x_1 + z_1 * z_1)
-        r_2 = math.sqrt(x_2 * x_2 + z_2 * z_2)
-        r_3 = math.sqrt(x_3 * x_3 + z_3 * z_3)
+        mu_0 = c_0 - b_0 / den_0
+        mu_1 = c_1 - b_1 / den_1
+        mu_2 = c_2 - b_2 / den_2
+        mu_3 = c_3 - b_3 / den_3
+        # root-free chase down the block (gam, p, cc, ss: the rotation state); no change
+        # outside it
+        gam_0 = d0_0 - mu_0
+        gam_1 = d0_1 - mu_1
+        gam_2 = d0_2 - mu_2
+        gam_3 = d0_3 - mu_3
+        p_0 = gam_0 * gam_0
+        p_1 = gam_1 * gam_1
+        p_2 = gam_2 * gam_2
+        p_3 = gam_3 * gam_3
+        cc_0 = 1.0
+        cc_1 = 1.0
+        cc_2 = 1.0
+        cc_3 = 1.0
+        ss_0 = 0.0
+        ss_1 = 0.0
+        ss_2 = 0.0
+        ss_3 = 0.0
         act_0 = (lo_0 <= 0.0) & (0.0 < m_0)
         act_1 = (lo_1 <= 0.0) & (0.0 < m_1)
         act_2 = (lo_2 <= 0.0) & (0.0 < m_2)
         act_3 = (lo_3 <= 0.0) & (0.0 < m_3)
-        ok_0 = act_0 & (r_0 != 0.0)
-        ok_1 = act_1 & (r_1 != 0.0)
-        ok_2 = act_2 & (r_2 != 0.0)
-        ok_3 = act_3 & (r_3 != 0.0)
-        inv_0 = 1.0 / pick(ok_0, r_0, 1.0)
-        inv_1 = 1.0 / pick(ok_1, r_1, 1.0)
-        inv_2 = 1.0 / pick(ok_2, r_2, 1.0)
-        inv_3 = 1.0 / pick(ok_3, r_3, 1.0)
-        cc_0 = pick(ok_0, x_0 * inv_0, 1.0)
-        cc_1 = pick(ok_1, x_1 * inv_1, 1.0)
-        cc_2 = pick(ok_2, x_2 * inv_2, 1.0)
-        cc_3 = pick(ok_3, x_3 * inv_3, 1.0)
-        ss_0 = pick(ok_0, z_0 * inv_0, 0.0)
-        ss_1 = pick(ok_1, z_1 * inv_1, 0.0)
-        ss_2 = pick(ok_2, z_2 * inv_2, 0.0)
-        ss_3 = pick(ok_3, z_3 * inv_3, 0.0)
-        p_0 = d0_0
-        p_1 = d0_1
-        p_2 = d0_2
-        p_3 = d0_3
-        q_0 = d1_0
-        q_1 = d1_1
-        q_2 = d1_2
-        q_3 = d1_3
-        t_0 = e0_0
-        t_1 = e0_1
-        t_2 = e0_2
-        t_3 = e0_3
-        cs_0 = cc_0 * ss_0
-        cs_1 = cc_1 * ss_1
-        cs_2 = cc_2 * ss_2
-        cs_3 = cc_3 * ss_3
-        c2_0 = cc_0 * cc_0
-        c2_1 = cc_1 * cc_1
-        c2_2 = cc_2 * cc_2
-        c2_3 = cc_3 * cc_3
-        s2_0 = ss_0 * ss_0
-        s2_1 = ss_1 * ss_1
-        s2_2 = ss_2 * ss_2
-        s2_3 = ss_3 * ss_3
-        d0_0 = c2_0 * p_0 + 2.0 * cs_0 * t_0 + s2_0 * q_0
-        d0_1 = c2_1 * p_1 + 2.0 * cs_1 * t_1 + s2_1 * q_1
-        d0_2 = c2_2 * p_2 + 2.0 * cs_2 * t_2 + s2_2 * q_2
-        d0_3 = c2_3 * p_3 + 2.0 * cs_3 * t_3 + s2_3 * q_3
-        d1_0 = s2_0 * p_0 - 2.0 * cs_0 * t_0 + c2_0 * q_0
-        d1_1 = s2_1 * p_1 - 2.0 * cs_1 * t_1 + c2_1 * q_1
-        d1_2 = s2_2 * p_2 - 2.0 * cs_2 * t_2 + c2_2 * q_2
-        d1_3 = s2_3 * p_3 - 2.0 * cs_3 * t_3 + c2_3 * q_3
-        e0_0 = cs_0 * (q_0 - p_0) + (c2_0 - s2_0) * t_0
-        e0_1 = cs_1 * (q_1 - p_1) + (c2_1 - s2_1) * t_1
-        e0_2 = cs_2 * (q_2 - p_2) + (c2_2 - s2_2) * t_2
-        e0_3 = cs_3 * (q_3 - p_3) + (c2_3 - s2_3) * t_3
+        bb_0 = e0_0
+        bb_1 = e0_1
+        bb_2 = e0_2
+        bb_3 = e0_3
+        r_0 = p_0 + bb_0
+        r_1 = p_1 + bb_1
+        r_2 = p_2 + bb_2
+        r_3 = p_3 + bb_3
+        inv_0 = 1.0 / pick(act_0, r_0, 1.0)
+        inv_1 = 1.0 / pick(act_1, r_1, 1.0)
+        inv_2 = 1.0 / pick(act_2, r_2, 1.0)
+        inv_3 = 1.0 / pick(act_3, r_3, 1.0)
+        cn_0 = p_0 * inv_0
+        cn_1 = p_1 * inv_1
+        cn_2 = p_2 * inv_2
+        cn_3 = p_3 * inv_3
+        sn_0 = bb_0 * inv_0
+        sn_1 = bb_1 * inv_1
+        sn_2 = bb_2 * inv_2
+        sn_3 = bb_3 * inv_3
+        gn_0 = cn_0 * (d1_0 - mu_0) - sn_0 * gam_0
+        gn_1 = cn_1 * (d1_1 - mu_1) - sn_1 * gam_1
+        gn_2 = cn_2 * (d1_2 - mu_2) - sn_2 * gam_2
+        gn_3 = cn_3 * (d1_3 - mu_3) - sn_3 * gam_3
+        d0_0 = pick(act_0, gam_0 + (d1_0 - gn_0), d0_0)
+        d0_1 = pick(act_1, gam_1 + (d1_1 - gn_1), d0_1)
+        d0_2 = pick(act_2, gam_2 + (d1_2 - gn_2), d0_2)
+        d0_3 = pick(act_3, gam_3 + (d1_3 - gn_3), d0_3)
+        nz_0 = cn_0 != 0.0
+        nz_1 = cn_1 != 0.0
+        nz_2 = cn_2 != 0.0
+        nz_3 = cn_3 != 0.0
+        pn_0 = pick(nz_0, (gn_0 * gn_0) / pick(nz_0, cn_0, 1.0), cc_0 * bb_0)
+        pn_1 = pick(nz_1, (gn_1 * gn_1) / pick(nz_1, cn_1, 1.0), cc_1 * bb_1)
+        pn_2 = pick(nz_2, (gn_2 * gn_2) / pick(nz_2, cn_2, 1.0), cc_2 * bb_2)
+        pn_3 = pick(nz_3, (gn_3 * gn_3) / pick(nz_3, cn_3, 1.0), cc_3 * bb_3)
+        cc_0 = pick(act_0, cn_0, cc_0)
+        cc_1 = pick(act_1, cn_1, cc_1)
+        cc_2 = pick(act_2, cn_2, cc_2)
+        cc_3 = pick(act_3, cn_3, cc_3)
+        ss_0 = pick(act_0, sn_0, ss_0)
+        ss_1 = pick(act_1, sn_1, ss_1)
+        ss_2 = pick(act_2, sn_2, ss_2)
+        ss_3 = pick(act_3, sn_3, ss_3)
+        gam_0 = pick(act_0, gn_0, gam_0)
+        gam_1 = pick(act_1, gn_1, gam_1)
+        gam_2 = pick(act_2, gn_2, gam_2)
+        gam_3 = pick(act_3, gn_3, gam_3)
+        p_0 = pick(act_0, pn_0, p_0)
+        p_1 = pick(act_1, pn_1, p_1)
+        p_2 = pick(act_2, pn_2, p_2)
+        p_3 = pick(act_3, pn_3, p_3)
+        fin_0 = act_0 & (m_0 == 1.0)
+        fin_1 = act_1 & (m_1 == 1.0)
+        fin_2 = act_2 & (m_2 == 1.0)
+        fin_3 = act_3 & (m_3 == 1.0)
+        e0_0 = pick(fin_0, ss_0 * p_0, e0_0)
+        e0_1 = pick(fin_1, ss_1 * p_1, e0_1)
+        e0_2 = pick(fin_2, ss_2 * p_2, e0_2)
+        e0_3 = pick(fin_3, ss_3 * p_3, e0_3)
+        d1_0 = pick(fin_0, mu_0 + gam_0, d1_0)
+        d1_1 = pick(fin_1, mu_1 + gam_1, d1_1)
+        d1_2 = pick(fin_2, mu_2 + gam_2, d1_2)
+        d1_3 = pick(fin_3, mu_3 + gam_3, d1_3)
         # deflate, for the next step and the count of lanes not done
-        e0_0 = pick(e0_0 * e0_0 <= thr_0, 0.0, e0_0)
-        e0_1 = pick(e0_1 * e0_1 <= thr_1, 0.0, e0_1)
-        e0_2 = pick(e0_2 * e0_2 <= thr_2, 0.0, e0_2)
-        e0_3 = pick(e0_3 * e0_3 <= thr_3, 0.0, e0_3)
+        e0_0 = pick(e0_0 <= thr_0, 0.0, e0_0)
+        e0_1 = pick(e0_1 <= thr_1, 0.0, e0_1)
+        e0_2 = pick(e0_2 <= thr_2, 0.0, e0_2)
+        e0_3 = pick(e0_3 <= thr_3, 0.0, e0_3)
         m_0 = pick((m_0 == 1.0) & (e0_0 == 0.0), 0.0, m_0)
         m_1 = pick((m_1 == 1.0) & (e0_1 == 0.0), 0.0, m_1)
         m_2 = pick((m_2 == 1.0) & (e0_2 == 0.0), 0.0, m_2)
@@ -190,10 +208,11 @@ def qr_pass_3(S, L):
     """One QR step on every lane of a block of 3 x 3 tridiagonals (generated).
 
     ``S`` is flat, row ``r`` of lane ``ln`` at ``S[r * 32 + ln]``: rows ``0 .. 2``
-    the diagonal, ``3 .. 4`` the off-diagonal, ``5`` the bottom ``m`` of the
-    lane's unreduced block (0: done), ``6`` the deflation threshold on ``e^2``. ``L`` must
-    be 32; the caller deflates before the first step. Returns ``left + 64 * full``:
-    ``left`` lanes are not done, ``full`` of them still reach the bottom row.
+    the diagonal, ``3 .. 4`` the squared off-diagonal ``e^2``, ``5`` the bottom
+    ``m`` of the lane's unreduced block (0: done), ``6`` the deflation threshold on
+    ``e^2``. ``L`` must be 32; the caller deflates before the first step. Returns
+    ``left + 64 * full``: ``left`` lanes are not done, ``full`` of them still reach the
+    bottom row.
     """
     left = 0
     full = 0
@@ -269,184 +288,205 @@ def qr_pass_3(S, L):
         delta_1 = 0.5 * (a_1 - c_1)
         delta_2 = 0.5 * (a_2 - c_2)
         delta_3 = 0.5 * (a_3 - c_3)
-        den_0 = delta_0 + math.copysign(math.sqrt(delta_0 * delta_0 + b_0 * b_0), delta_0)
-        den_1 = delta_1 + math.copysign(math.sqrt(delta_1 * delta_1 + b_1 * b_1), delta_1)
-        den_2 = delta_2 + math.copysign(math.sqrt(delta_2 * delta_2 + b_2 * b_2), delta_2)
-        den_3 = delta_3 + math.copysign(math.sqrt(delta_3 * delta_3 + b_3 * b_3), delta_3)
+        den_0 = delta_0 + math.copysign(math.sqrt(delta_0 * delta_0 + b_0), delta_0)
+        den_1 = delta_1 + math.copysign(math.sqrt(delta_1 * delta_1 + b_1), delta_1)
+        den_2 = delta_2 + math.copysign(math.sqrt(delta_2 * delta_2 + b_2), delta_2)
+        den_3 = delta_3 + math.copysign(math.sqrt(delta_3 * delta_3 + b_3), delta_3)
         den_0 = pick(den_0 != 0.0, den_0, 1.0)
         den_1 = pick(den_1 != 0.0, den_1, 1.0)
         den_2 = pick(den_2 != 0.0, den_2, 1.0)
         den_3 = pick(den_3 != 0.0, den_3, 1.0)
-        mu_0 = c_0 - (b_0 * b_0) / den_0
-        mu_1 = c_1 - (b_1 * b_1) / den_1
-        mu_2 = c_2 - (b_2 * b_2) / den_2
-        mu_3 = c_3 - (b_3 * b_3) / den_3
-        # chase the bulge g down the block; identity rotations outside it
-        g_0 = 0.0
-        g_1 = 0.0
-        g_2 = 0.0
-        g_3 = 0.0
-        x_0 = d0_0 - mu_0
-        x_1 = d0_1 - mu_1
-        x_2 = d0_2 - mu_2
-        x_3 = d0_3 - mu_3
-        z_0 = e0_0
-        z_1 = e0_1
-        z_2 = e0_2
-        z_3 = e0_3
-        r_0 = math.sqrt(x_0 * x_0 + z_0 * z_0)
-        r_1 = math.sqrt(x_1 * x_1 + z_1 * z_1)
-        r_2 = math.sqrt(x_2 * x_2 + z_2 * z_2)
-        r_3 = math.sqrt(x_3 * x_3 + z_3 * z_3)
+        mu_0 = c_0 - b_0 / den_0
+        mu_1 = c_1 - b_1 / den_1
+        mu_2 = c_2 - b_2 / den_2
+        mu_3 = c_3 - b_3 / den_3
+        # root-free chase down the block (gam, p, cc, ss: the rotation state); no change
+        # outside it
+        gam_0 = d0_0 - mu_0
+        gam_1 = d0_1 - mu_1
+        gam_2 = d0_2 - mu_2
+        gam_3 = d0_3 - mu_3
+        p_0 = gam_0 * gam_0
+        p_1 = gam_1 * gam_1
+        p_2 = gam_2 * gam_2
+        p_3 = gam_3 * gam_3
+        cc_0 = 1.0
+        cc_1 = 1.0
+        cc_2 = 1.0
+        cc_3 = 1.0
+        ss_0 = 0.0
+        ss_1 = 0.0
+        ss_2 = 0.0
+        ss_3 = 0.0
         act_0 = (lo_0 <= 0.0) & (0.0 < m_0)
         act_1 = (lo_1 <= 0.0) & (0.0 < m_1)
         act_2 = (lo_2 <= 0.0) & (0.0 < m_2)
         act_3 = (lo_3 <= 0.0) & (0.0 < m_3)
-        ok_0 = act_0 & (r_0 != 0.0)
-        ok_1 = act_1 & (r_1 != 0.0)
-        ok_2 = act_2 & (r_2 != 0.0)
-        ok_3 = act_3 & (r_3 != 0.0)
-        inv_0 = 1.0 / pick(ok_0, r_0, 1.0)
-        inv_1 = 1.0 / pick(ok_1, r_1, 1.0)
-        inv_2 = 1.0 / pick(ok_2, r_2, 1.0)
-        inv_3 = 1.0 / pick(ok_3, r_3, 1.0)
-        cc_0 = pick(ok_0, x_0 * inv_0, 1.0)
-        cc_1 = pick(ok_1, x_1 * inv_1, 1.0)
-        cc_2 = pick(ok_2, x_2 * inv_2, 1.0)
-        cc_3 = pick(ok_3, x_3 * inv_3, 1.0)
-        ss_0 = pick(ok_0, z_0 * inv_0, 0.0)
-        ss_1 = pick(ok_1, z_1 * inv_1, 0.0)
-        ss_2 = pick(ok_2, z_2 * inv_2, 0.0)
-        ss_3 = pick(ok_3, z_3 * inv_3, 0.0)
-        p_0 = d0_0
-        p_1 = d0_1
-        p_2 = d0_2
-        p_3 = d0_3
-        q_0 = d1_0
-        q_1 = d1_1
-        q_2 = d1_2
-        q_3 = d1_3
-        t_0 = e0_0
-        t_1 = e0_1
-        t_2 = e0_2
-        t_3 = e0_3
-        cs_0 = cc_0 * ss_0
-        cs_1 = cc_1 * ss_1
-        cs_2 = cc_2 * ss_2
-        cs_3 = cc_3 * ss_3
-        c2_0 = cc_0 * cc_0
-        c2_1 = cc_1 * cc_1
-        c2_2 = cc_2 * cc_2
-        c2_3 = cc_3 * cc_3
-        s2_0 = ss_0 * ss_0
-        s2_1 = ss_1 * ss_1
-        s2_2 = ss_2 * ss_2
-        s2_3 = ss_3 * ss_3
-        d0_0 = c2_0 * p_0 + 2.0 * cs_0 * t_0 + s2_0 * q_0
-        d0_1 = c2_1 * p_1 + 2.0 * cs_1 * t_1 + s2_1 * q_1
-        d0_2 = c2_2 * p_2 + 2.0 * cs_2 * t_2 + s2_2 * q_2
-        d0_3 = c2_3 * p_3 + 2.0 * cs_3 * t_3 + s2_3 * q_3
-        d1_0 = s2_0 * p_0 - 2.0 * cs_0 * t_0 + c2_0 * q_0
-        d1_1 = s2_1 * p_1 - 2.0 * cs_1 * t_1 + c2_1 * q_1
-        d1_2 = s2_2 * p_2 - 2.0 * cs_2 * t_2 + c2_2 * q_2
-        d1_3 = s2_3 * p_3 - 2.0 * cs_3 * t_3 + c2_3 * q_3
-        e0_0 = cs_0 * (q_0 - p_0) + (c2_0 - s2_0) * t_0
-        e0_1 = cs_1 * (q_1 - p_1) + (c2_1 - s2_1) * t_1
-        e0_2 = cs_2 * (q_2 - p_2) + (c2_2 - s2_2) * t_2
-        e0_3 = cs_3 * (q_3 - p_3) + (c2_3 - s2_3) * t_3
-        g_0 = ss_0 * e1_0
-        g_1 = ss_1 * e1_1
-        g_2 = ss_2 * e1_2
-        g_3 = ss_3 * e1_3
-        e1_0 = cc_0 * e1_0
-        e1_1 = cc_1 * e1_1
-        e1_2 = cc_2 * e1_2
-        e1_3 = cc_3 * e1_3
+        bb_0 = e0_0
+        bb_1 = e0_1
+        bb_2 = e0_2
+        bb_3 = e0_3
+        r_0 = p_0 + bb_0
+        r_1 = p_1 + bb_1
+        r_2 = p_2 + bb_2
+        r_3 = p_3 + bb_3
+        inv_0 = 1.0 / pick(act_0, r_0, 1.0)
+        inv_1 = 1.0 / pick(act_1, r_1, 1.0)
+        inv_2 = 1.0 / pick(act_2, r_2, 1.0)
+        inv_3 = 1.0 / pick(act_3, r_3, 1.0)
+        cn_0 = p_0 * inv_0
+        cn_1 = p_1 * inv_1
+        cn_2 = p_2 * inv_2
+        cn_3 = p_3 * inv_3
+        sn_0 = bb_0 * inv_0
+        sn_1 = bb_1 * inv_1
+        sn_2 = bb_2 * inv_2
+        sn_3 = bb_3 * inv_3
+        gn_0 = cn_0 * (d1_0 - mu_0) - sn_0 * gam_0
+        gn_1 = cn_1 * (d1_1 - mu_1) - sn_1 * gam_1
+        gn_2 = cn_2 * (d1_2 - mu_2) - sn_2 * gam_2
+        gn_3 = cn_3 * (d1_3 - mu_3) - sn_3 * gam_3
+        d0_0 = pick(act_0, gam_0 + (d1_0 - gn_0), d0_0)
+        d0_1 = pick(act_1, gam_1 + (d1_1 - gn_1), d0_1)
+        d0_2 = pick(act_2, gam_2 + (d1_2 - gn_2), d0_2)
+        d0_3 = pick(act_3, gam_3 + (d1_3 - gn_3), d0_3)
+        nz_0 = cn_0 != 0.0
+        nz_1 = cn_1 != 0.0
+        nz_2 = cn_2 != 0.0
+        nz_3 = cn_3 != 0.0
+        pn_0 = pick(nz_0, (gn_0 * gn_0) / pick(nz_0, cn_0, 1.0), cc_0 * bb_0)
+        pn_1 = pick(nz_1, (gn_1 * gn_1) / pick(nz_1, cn_1, 1.0), cc_1 * bb_1)
+        pn_2 = pick(nz_2, (gn_2 * gn_2) / pick(nz_2, cn_2, 1.0), cc_2 * bb_2)
+        pn_3 = pick(nz_3, (gn_3 * gn_3) / pick(nz_3, cn_3, 1.0), cc_3 * bb_3)
+        cc_0 = pick(act_0, cn_0, cc_0)
+        cc_1 = pick(act_1, cn_1, cc_1)
+        cc_2 = pick(act_2, cn_2, cc_2)
+        cc_3 = pick(act_3, cn_3, cc_3)
+        ss_0 = pick(act_0, sn_0, ss_0)
+        ss_1 = pick(act_1, sn_1, ss_1)
+        ss_2 = pick(act_2, sn_2, ss_2)
+        ss_3 = pick(act_3, sn_3, ss_3)
+        gam_0 = pick(act_0, gn_0, gam_0)
+        gam_1 = pick(act_1, gn_1, gam_1)
+        gam_2 = pick(act_2, gn_2, gam_2)
+        gam_3 = pick(act_3, gn_3, gam_3)
+        p_0 = pick(act_0, pn_0, p_0)
+        p_1 = pick(act_1, pn_1, p_1)
+        p_2 = pick(act_2, pn_2, p_2)
+        p_3 = pick(act_3, pn_3, p_3)
+        fin_0 = act_0 & (m_0 == 1.0)
+        fin_1 = act_1 & (m_1 == 1.0)
+        fin_2 = act_2 & (m_2 == 1.0)
+        fin_3 = act_3 & (m_3 == 1.0)
+        e0_0 = pick(fin_0, ss_0 * p_0, e0_0)
+        e0_1 = pick(fin_1, ss_1 * p_1, e0_1)
+        e0_2 = pick(fin_2, ss_2 * p_2, e0_2)
+        e0_3 = pick(fin_3, ss_3 * p_3, e0_3)
+        d1_0 = pick(fin_0, mu_0 + gam_0, d1_0)
+        d1_1 = pick(fin_1, mu_1 + gam_1, d1_1)
+        d1_2 = pick(fin_2, mu_2 + gam_2, d1_2)
+        d1_3 = pick(fin_3, mu_3 + gam_3, d1_3)
         first_0 = lo_0 == 1.0
         first_1 = lo_1 == 1.0
         first_2 = lo_2 == 1.0
         first_3 = lo_3 == 1.0
-        x_0 = pick(first_0, d1_0 - mu_0, e0_0)
-        x_1 = pick(first_1, d1_1 - mu_1, e0_1)
-        x_2 = pick(first_2, d1_2 - mu_2, e0_2)
-        x_3 = pick(first_3, d1_3 - mu_3, e0_3)
-        z_0 = pick(first_0, e1_0, g_0)
-        z_1 = pick(first_1, e1_1, g_1)
-        z_2 = pick(first_2, e1_2, g_2)
-        z_3 = pick(first_3, e1_3, g_3)
-        r_0 = math.sqrt(x_0 * x_0 + z_0 * z_0)
-        r_1 = math.sqrt(x_1 * x_1 + z_1 * z_1)
-        r_2 = math.sqrt(x_2 * x_2 + z_2 * z_2)
-        r_3 = math.sqrt(x_3 * x_3 + z_3 * z_3)
+        gam_0 = pick(first_0, d1_0 - mu_0, gam_0)
+        gam_1 = pick(first_1, d1_1 - mu_1, gam_1)
+        gam_2 = pick(first_2, d1_2 - mu_2, gam_2)
+        gam_3 = pick(first_3, d1_3 - mu_3, gam_3)
+        p_0 = pick(first_0, gam_0 * gam_0, p_0)
+        p_1 = pick(first_1, gam_1 * gam_1, p_1)
+        p_2 = pick(first_2, gam_2 * gam_2, p_2)
+        p_3 = pick(first_3, gam_3 * gam_3, p_3)
+        cc_0 = pick(first_0, 1.0, cc_0)
+        cc_1 = pick(first_1, 1.0, cc_1)
+        cc_2 = pick(first_2, 1.0, cc_2)
+        cc_3 = pick(first_3, 1.0, cc_3)
+        ss_0 = pick(first_0, 0.0, ss_0)
+        ss_1 = pick(first_1, 0.0, ss_1)
+        ss_2 = pick(first_2, 0.0, ss_2)
+        ss_3 = pick(first_3, 0.0, ss_3)
         act_0 = (lo_0 <= 1.0) & (1.0 < m_0)
         act_1 = (lo_1 <= 1.0) & (1.0 < m_1)
         act_2 = (lo_2 <= 1.0) & (1.0 < m_2)
         act_3 = (lo_3 <= 1.0) & (1.0 < m_3)
-        ok_0 = act_0 & (r_0 != 0.0)
-        ok_1 = act_1 & (r_1 != 0.0)
-        ok_2 = act_2 & (r_2 != 0.0)
-        ok_3 = act_3 & (r_3 != 0.0)
-        inv_0 = 1.0 / pick(ok_0, r_0, 1.0)
-        inv_1 = 1.0 / pick(ok_1, r_1, 1.0)
-        inv_2 = 1.0 / pick(ok_2, r_2, 1.0)
-        inv_3 = 1.0 / pick(ok_3, r_3, 1.0)
-        cc_0 = pick(ok_0, x_0 * inv_0, 1.0)
-        cc_1 = pick(ok_1, x_1 * inv_1, 1.0)
-        cc_2 = pick(ok_2, x_2 * inv_2, 1.0)
-        cc_3 = pick(ok_3, x_3 * inv_3, 1.0)
-        ss_0 = pick(ok_0, z_0 * inv_0, 0.0)
-        ss_1 = pick(ok_1, z_1 * inv_1, 0.0)
-        ss_2 = pick(ok_2, z_2 * inv_2, 0.0)
-        ss_3 = pick(ok_3, z_3 * inv_3, 0.0)
-        e0_0 = pick(act_0 & (lo_0 < 1.0), r_0, e0_0)
-        e0_1 = pick(act_1 & (lo_1 < 1.0), r_1, e0_1)
-        e0_2 = pick(act_2 & (lo_2 < 1.0), r_2, e0_2)
-        e0_3 = pick(act_3 & (lo_3 < 1.0), r_3, e0_3)
-        p_0 = d1_0
-        p_1 = d1_1
-        p_2 = d1_2
-        p_3 = d1_3
-        q_0 = d2_0
-        q_1 = d2_1
-        q_2 = d2_2
-        q_3 = d2_3
-        t_0 = e1_0
-        t_1 = e1_1
-        t_2 = e1_2
-        t_3 = e1_3
-        cs_0 = cc_0 * ss_0
-        cs_1 = cc_1 * ss_1
-        cs_2 = cc_2 * ss_2
-        cs_3 = cc_3 * ss_3
-        c2_0 = cc_0 * cc_0
-        c2_1 = cc_1 * cc_1
-        c2_2 = cc_2 * cc_2
-        c2_3 = cc_3 * cc_3
-        s2_0 = ss_0 * ss_0
-        s2_1 = ss_1 * ss_1
-        s2_2 = ss_2 * ss_2
-        s2_3 = ss_3 * ss_3
-        d1_0 = c2_0 * p_0 + 2.0 * cs_0 * t_0 + s2_0 * q_0
-        d1_1 = c2_1 * p_1 + 2.0 * cs_1 * t_1 + s2_1 * q_1
-        d1_2 = c2_2 * p_2 + 2.0 * cs_2 * t_2 + s2_2 * q_2
-        d1_3 = c2_3 * p_3 + 2.0 * cs_3 * t_3 + s2_3 * q_3
-        d2_0 = s2_0 * p_0 - 2.0 * cs_0 * t_0 + c2_0 * q_0
-        d2_1 = s2_1 * p_1 - 2.0 * cs_1 * t_1 + c2_1 * q_1
-        d2_2 = s2_2 * p_2 - 2.0 * cs_2 * t_2 + c2_2 * q_2
-        d2_3 = s2_3 * p_3 - 2.0 * cs_3 * t_3 + c2_3 * q_3
-        e1_0 = cs_0 * (q_0 - p_0) + (c2_0 - s2_0) * t_0
-        e1_1 = cs_1 * (q_1 - p_1) + (c2_1 - s2_1) * t_1
-        e1_2 = cs_2 * (q_2 - p_2) + (c2_2 - s2_2) * t_2
-        e1_3 = cs_3 * (q_3 - p_3) + (c2_3 - s2_3) * t_3
+        bb_0 = e1_0
+        bb_1 = e1_1
+        bb_2 = e1_2
+        bb_3 = e1_3
+        r_0 = p_0 + bb_0
+        r_1 = p_1 + bb_1
+        r_2 = p_2 + bb_2
+        r_3 = p_3 + bb_3
+        e0_0 = pick(act_0 & (lo_0 < 1.0), ss_0 * r_0, e0_0)
+        e0_1 = pick(act_1 & (lo_1 < 1.0), ss_1 * r_1, e0_1)
+        e0_2 = pick(act_2 & (lo_2 < 1.0), ss_2 * r_2, e0_2)
+        e0_3 = pick(act_3 & (lo_3 < 1.0), ss_3 * r_3, e0_3)
+        inv_0 = 1.0 / pick(act_0, r_0, 1.0)
+        inv_1 = 1.0 / pick(act_1, r_1, 1.0)
+        inv_2 = 1.0 / pick(act_2, r_2, 1.0)
+        inv_3 = 1.0 / pick(act_3, r_3, 1.0)
+        cn_0 = p_0 * inv_0
+        cn_1 = p_1 * inv_1
+        cn_2 = p_2 * inv_2
+        cn_3 = p_3 * inv_3
+        sn_0 = bb_0 * inv_0
+        sn_1 = bb_1 * inv_1
+        sn_2 = bb_2 * inv_2
+        sn_3 = bb_3 * inv_3
+        gn_0 = cn_0 * (d2_0 - mu_0) - sn_0 * gam_0
+        gn_1 = cn_1 * (d2_1 - mu_1) - sn_1 * gam_1
+        gn_2 = cn_2 * (d2_2 - mu_2) - sn_2 * gam_2
+        gn_3 = cn_3 * (d2_3 - mu_3) - sn_3 * gam_3
+        d1_0 = pick(act_0, gam_0 + (d2_0 - gn_0), d1_0)
+        d1_1 = pick(act_1, gam_1 + (d2_1 - gn_1), d1_1)
+        d1_2 = pick(act_2, gam_2 + (d2_2 - gn_2), d1_2)
+        d1_3 = pick(act_3, gam_3 + (d2_3 - gn_3), d1_3)
+        nz_0 = cn_0 != 0.0
+        nz_1 = cn_1 != 0.0
+        nz_2 = cn_2 != 0.0
+        nz_3 = cn_3 != 0.0
+        pn_0 = pick(nz_0, (gn_0 * gn_0) / pick(nz_0, cn_0, 1.0), cc_0 * bb_0)
+        pn_1 = pick(nz_1, (gn_1 * gn_1) / pick(nz_1, cn_1, 1.0), cc_1 * bb_1)
+        pn_2 = pick(nz_2, (gn_2 * gn_2) / pick(nz_2, cn_2, 1.0), cc_2 * bb_2)
+        pn_3 = pick(nz_3, (gn_3 * gn_3) / pick(nz_3, cn_3, 1.0), cc_3 * bb_3)
+        cc_0 = pick(act_0, cn_0, cc_0)
+        cc_1 = pick(act_1, cn_1, cc_1)
+        cc_2 = pick(act_2, cn_2, cc_2)
+        cc_3 = pick(act_3, cn_3, cc_3)
+        ss_0 = pick(act_0, sn_0, ss_0)
+        ss_1 = pick(act_1, sn_1, ss_1)
+        ss_2 = pick(act_2, sn_2, ss_2)
+        ss_3 = pick(act_3, sn_3, ss_3)
+        gam_0 = pick(act_0, gn_0, gam_0)
+        gam_1 = pick(act_1, gn_1, gam_1)
+        gam_2 = pick(act_2, gn_2, gam_2)
+        gam_3 = pick(act_3, gn_3, gam_3)
+        p_0 = pick(act_0, pn_0, p_0)
+        p_1 = pick(act_1, pn_1, p_1)
+        p_2 = pick(act_2, pn_2, p_2)
+        p_3 = pick(act_3, pn_3, p_3)
+        fin_0 = act_0 & (m_0 == 2.0)
+        fin_1 = act_1 & (m_1 == 2.0)
+        fin_2 = act_2 & (m_2 == 2.0)
+        fin_3 = act_3 & (m_3 == 2.0)
+        e1_0 = pick(fin_0, ss_0 * p_0, e1_0)
+        e1_1 = pick(fin_1, ss_1 * p_1, e1_1)
+        e1_2 = pick(fin_2, ss_2 * p_2, e1_2)
+        e1_3 = pick(fin_3, ss_3 * p_3, e1_3)
+        d2_0 = pick(fin_0, mu_0 + gam_0, d2_0)
+        d2_1 = pick(fin_1, mu_1 + gam_1, d2_1)
+        d2_2 = pick(fin_2, mu_2 + gam_2, d2_2)
+        d2_3 = pick(fin_3, mu_3 + gam_3, d2_3)
         # deflate, for the next step and the count of lanes not done
-        e0_0 = pick(e0_0 * e0_0 <= thr_0, 0.0, e0_0)
-        e0_1 = pick(e0_1 * e0_1 <= thr_1, 0.0, e0_1)
-        e0_2 = pick(e0_2 * e0_2 <= thr_2, 0.0, e0_2)
-        e0_3 = pick(e0_3 * e0_3 <= thr_3, 0.0, e0_3)
-        e1_0 = pick(e1_0 * e1_0 <= thr_0, 0.0, e1_0)
-        e1_1 = pick(e1_1 * e1_1 <= thr_1, 0.0, e1_1)
-        e1_2 = pick(e1_2 * e1_2 <= thr_2, 0.0, e1_2)
-        e1_3 = pick(e1_3 * e1_3 <= thr_3, 0.0, e1_3)
+        e0_0 = pick(e0_0 <= thr_0, 0.0, e0_0)
+        e0_1 = pick(e0_1 <= thr_1, 0.0, e0_1)
+        e0_2 = pick(e0_2 <= thr_2, 0.0, e0_2)
+        e0_3 = pick(e0_3 <= thr_3, 0.0, e0_3)
+        e1_0 = pick(e1_0 <= thr_0, 0.0, e1_0)
+        e1_1 = pick(e1_1 <= thr_1, 0.0, e1_1)
+        e1_2 = pick(e1_2 <= thr_2, 0.0, e1_2)
+        e1_3 = pick(e1_3 <= thr_3, 0.0, e1_3)
         m_0 = pick((m_0 == 2.0) & (e1_0 == 0.0), 1.0, m_0)
         m_1 = pick((m_1 == 2.0) & (e1_1 == 0.0), 1.0, m_1)
         m_2 = pick((m_2 == 2.0) & (e1_2 == 0.0), 1.0, m_2)
@@ -495,10 +535,11 @@ def qr_pass_4(S, L):
     """One QR step on every lane of a block of 4 x 4 tridiagonals (generated).
 
     ``S`` is flat, row ``r`` of lane ``ln`` at ``S[r * 32 + ln]``: rows ``0 .. 3``
-    the diagonal, ``4 .. 6`` the off-diagonal, ``7`` the bottom ``m`` of the
-    lane's unreduced block (0: done), ``8`` the deflation threshold on ``e^2``. ``L`` must
-    be 32; the caller deflates before the first step. Returns ``left + 64 * full``:
-    ``left`` lanes are not done, ``full`` of them still reach the bottom row.
+    the diagonal, ``4 .. 6`` the squared off-diagonal ``e^2``, ``7`` the bottom
+    ``m`` of the lane's unreduced block (0: done), ``8`` the deflation threshold on
+    ``e^2``. ``L`` must be 32; the caller deflates before the first step. Returns
+    ``left + 64 * full``: ``left`` lanes are not done, ``full`` of them still reach the
+    bottom row.
     """
     left = 0
     full = 0
@@ -602,272 +643,301 @@ def qr_pass_4(S, L):
         delta_1 = 0.5 * (a_1 - c_1)
         delta_2 = 0.5 * (a_2 - c_2)
         delta_3 = 0.5 * (a_3 - c_3)
-        den_0 = delta_0 + math.copysign(math.sqrt(delta_0 * delta_0 + b_0 * b_0), delta_0)
-        den_1 = delta_1 + math.copysign(math.sqrt(delta_1 * delta_1 + b_1 * b_1), delta_1)
-        den_2 = delta_2 + math.copysign(math.sqrt(delta_2 * delta_2 + b_2 * b_2), delta_2)
-        den_3 = delta_3 + math.copysign(math.sqrt(delta_3 * delta_3 + b_3 * b_3), delta_3)
+        den_0 = delta_0 + math.copysign(math.sqrt(delta_0 * delta_0 + b_0), delta_0)
+        den_1 = delta_1 + math.copysign(math.sqrt(delta_1 * delta_1 + b_1), delta_1)
+        den_2 = delta_2 + math.copysign(math.sqrt(delta_2 * delta_2 + b_2), delta_2)
+        den_3 = delta_3 + math.copysign(math.sqrt(delta_3 * delta_3 + b_3), delta_3)
         den_0 = pick(den_0 != 0.0, den_0, 1.0)
         den_1 = pick(den_1 != 0.0, den_1, 1.0)
         den_2 = pick(den_2 != 0.0, den_2, 1.0)
         den_3 = pick(den_3 != 0.0, den_3, 1.0)
-        mu_0 = c_0 - (b_0 * b_0) / den_0
-        mu_1 = c_1 - (b_1 * b_1) / den_1
-        mu_2 = c_2 - (b_2 * b_2) / den_2
-        mu_3 = c_3 - (b_3 * b_3) / den_3
-        # chase the bulge g down the block; identity rotations outside it
-        g_0 = 0.0
-        g_1 = 0.0
-        g_2 = 0.0
-        g_3 = 0.0
-        x_0 = d0_0 - mu_0
-        x_1 = d0_1 - mu_1
-        x_2 = d0_2 - mu_2
-        x_3 = d0_3 - mu_3
-        z_0 = e0_0
-        z_1 = e0_1
-        z_2 = e0_2
-        z_3 = e0_3
-        r_0 = math.sqrt(x_0 * x_0 + z_0 * z_0)
-        r_1 = math.sqrt(x_1 * x_1 + z_1 * z_1)
-        r_2 = math.sqrt(x_2 * x_2 + z_2 * z_2)
-        r_3 = math.sqrt(x_3 * x_3 + z_3 * z_3)
+        mu_0 = c_0 - b_0 / den_0
+        mu_1 = c_1 - b_1 / den_1
+        mu_2 = c_2 - b_2 / den_2
+        mu_3 = c_3 - b_3 / den_3
+        # root-free chase down the block (gam, p, cc, ss: the rotation state); no change
+        # outside it
+        gam_0 = d0_0 - mu_0
+        gam_1 = d0_1 - mu_1
+        gam_2 = d0_2 - mu_2
+        gam_3 = d0_3 - mu_3
+        p_0 = gam_0 * gam_0
+        p_1 = gam_1 * gam_1
+        p_2 = gam_2 * gam_2
+        p_3 = gam_3 * gam_3
+        cc_0 = 1.0
+        cc_1 = 1.0
+        cc_2 = 1.0
+        cc_3 = 1.0
+        ss_0 = 0.0
+        ss_1 = 0.0
+        ss_2 = 0.0
+        ss_3 = 0.0
         act_0 = (lo_0 <= 0.0) & (0.0 < m_0)
         act_1 = (lo_1 <= 0.0) & (0.0 < m_1)
         act_2 = (lo_2 <= 0.0) & (0.0 < m_2)
         act_3 = (lo_3 <= 0.0) & (0.0 < m_3)
-        ok_0 = act_0 & (r_0 != 0.0)
-        ok_1 = act_1 & (r_1 != 0.0)
-        ok_2 = act_2 & (r_2 != 0.0)
-        ok_3 = act_3 & (r_3 != 0.0)
-        inv_0 = 1.0 / pick(ok_0, r_0, 1.0)
-        inv_1 = 1.0 / pick(ok_1, r_1, 1.0)
-        inv_2 = 1.0 / pick(ok_2, r_2, 1.0)
-        inv_3 = 1.0 / pick(ok_3, r_3, 1.0)
-        cc_0 = pick(ok_0, x_0 * inv_0, 1.0)
-        cc_1 = pick(ok_1, x_1 * inv_1, 1.0)
-        cc_2 = pick(ok_2, x_2 * inv_2, 1.0)
-        cc_3 = pick(ok_3, x_3 * inv_3, 1.0)
-        ss_0 = pick(ok_0, z_0 * inv_0, 0.0)
-        ss_1 = pick(ok_1, z_1 * inv_1, 0.0)
-        ss_2 = pick(ok_2, z_2 * inv_2, 0.0)
-        ss_3 = pick(ok_3, z_3 * inv_3, 0.0)
-        p_0 = d0_0
-        p_1 = d0_1
-        p_2 = d0_2
-        p_3 = d0_3
-        q_0 = d1_0
-        q_1 = d1_1
-        q_2 = d1_2
-        q_3 = d1_3
-        t_0 = e0_0
-        t_1 = e0_1
-        t_2 = e0_2
-        t_3 = e0_3
-        cs_0 = cc_0 * ss_0
-        cs_1 = cc_1 * ss_1
-        cs_2 = cc_2 * ss_2
-        cs_3 = cc_3 * ss_3
-        c2_0 = cc_0 * cc_0
-        c2_1 = cc_1 * cc_1
-        c2_2 = cc_2 * cc_2
-        c2_3 = cc_3 * cc_3
-        s2_0 = ss_0 * ss_0
-        s2_1 = ss_1 * ss_1
-        s2_2 = ss_2 * ss_2
-        s2_3 = ss_3 * ss_3
-        d0_0 = c2_0 * p_0 + 2.0 * cs_0 * t_0 + s2_0 * q_0
-        d0_1 = c2_1 * p_1 + 2.0 * cs_1 * t_1 + s2_1 * q_1
-        d0_2 = c2_2 * p_2 + 2.0 * cs_2 * t_2 + s2_2 * q_2
-        d0_3 = c2_3 * p_3 + 2.0 * cs_3 * t_3 + s2_3 * q_3
-        d1_0 = s2_0 * p_0 - 2.0 * cs_0 * t_0 + c2_0 * q_0
-        d1_1 = s2_1 * p_1 - 2.0 * cs_1 * t_1 + c2_1 * q_1
-        d1_2 = s2_2 * p_2 - 2.0 * cs_2 * t_2 + c2_2 * q_2
-        d1_3 = s2_3 * p_3 - 2.0 * cs_3 * t_3 + c2_3 * q_3
-        e0_0 = cs_0 * (q_0 - p_0) + (c2_0 - s2_0) * t_0
-        e0_1 = cs_1 * (q_1 - p_1) + (c2_1 - s2_1) * t_1
-        e0_2 = cs_2 * (q_2 - p_2) + (c2_2 - s2_2) * t_2
-        e0_3 = cs_3 * (q_3 - p_3) + (c2_3 - s2_3) * t_3
-        g_0 = ss_0 * e1_0
-        g_1 = ss_1 * e1_1
-        g_2 = ss_2 * e1_2
-        g_3 = ss_3 * e1_3
-        e1_0 = cc_0 * e1_0
-        e1_1 = cc_1 * e1_1
-        e1_2 = cc_2 * e1_2
-        e1_3 = cc_3 * e1_3
+        bb_0 = e0_0
+        bb_1 = e0_1
+        bb_2 = e0_2
+        bb_3 = e0_3
+        r_0 = p_0 + bb_0
+        r_1 = p_1 + bb_1
+        r_2 = p_2 + bb_2
+        r_3 = p_3 + bb_3
+        inv_0 = 1.0 / pick(act_0, r_0, 1.0)
+        inv_1 = 1.0 / pick(act_1, r_1, 1.0)
+        inv_2 = 1.0 / pick(act_2, r_2, 1.0)
+        inv_3 = 1.0 / pick(act_3, r_3, 1.0)
+        cn_0 = p_0 * inv_0
+        cn_1 = p_1 * inv_1
+        cn_2 = p_2 * inv_2
+        cn_3 = p_3 * inv_3
+        sn_0 = bb_0 * inv_0
+        sn_1 = bb_1 * inv_1
+        sn_2 = bb_2 * inv_2
+        sn_3 = bb_3 * inv_3
+        gn_0 = cn_0 * (d1_0 - mu_0) - sn_0 * gam_0
+        gn_1 = cn_1 * (d1_1 - mu_1) - sn_1 * gam_1
+        gn_2 = cn_2 * (d1_2 - mu_2) - sn_2 * gam_2
+        gn_3 = cn_3 * (d1_3 - mu_3) - sn_3 * gam_3
+        d0_0 = pick(act_0, gam_0 + (d1_0 - gn_0), d0_0)
+        d0_1 = pick(act_1, gam_1 + (d1_1 - gn_1), d0_1)
+        d0_2 = pick(act_2, gam_2 + (d1_2 - gn_2), d0_2)
+        d0_3 = pick(act_3, gam_3 + (d1_3 - gn_3), d0_3)
+        nz_0 = cn_0 != 0.0
+        nz_1 = cn_1 != 0.0
+        nz_2 = cn_2 != 0.0
+        nz_3 = cn_3 != 0.0
+        pn_0 = pick(nz_0, (gn_0 * gn_0) / pick(nz_0, cn_0, 1.0), cc_0 * bb_0)
+        pn_1 = pick(nz_1, (gn_1 * gn_1) / pick(nz_1, cn_1, 1.0), cc_1 * bb_1)
+        pn_2 = pick(nz_2, (gn_2 * gn_2) / pick(nz_2, cn_2, 1.0), cc_2 * bb_2)
+        pn_3 = pick(nz_3, (gn_3 * gn_3) / pick(nz_3, cn_3, 1.0), cc_3 * bb_3)
+        cc_0 = pick(act_0, cn_0, cc_0)
+        cc_1 = pick(act_1, cn_1, cc_1)
+        cc_2 = pick(act_2, cn_2, cc_2)
+        cc_3 = pick(act_3, cn_3, cc_3)
+        ss_0 = pick(act_0, sn_0, ss_0)
+        ss_1 = pick(act_1, sn_1, ss_1)
+        ss_2 = pick(act_2, sn_2, ss_2)
+        ss_3 = pick(act_3, sn_3, ss_3)
+        gam_0 = pick(act_0, gn_0, gam_0)
+        gam_1 = pick(act_1, gn_1, gam_1)
+        gam_2 = pick(act_2, gn_2, gam_2)
+        gam_3 = pick(act_3, gn_3, gam_3)
+        p_0 = pick(act_0, pn_0, p_0)
+        p_1 = pick(act_1, pn_1, p_1)
+        p_2 = pick(act_2, pn_2, p_2)
+        p_3 = pick(act_3, pn_3, p_3)
+        fin_0 = act_0 & (m_0 == 1.0)
+        fin_1 = act_1 & (m_1 == 1.0)
+        fin_2 = act_2 & (m_2 == 1.0)
+        fin_3 = act_3 & (m_3 == 1.0)
+        e0_0 = pick(fin_0, ss_0 * p_0, e0_0)
+        e0_1 = pick(fin_1, ss_1 * p_1, e0_1)
+        e0_2 = pick(fin_2, ss_2 * p_2, e0_2)
+        e0_3 = pick(fin_3, ss_3 * p_3, e0_3)
+        d1_0 = pick(fin_0, mu_0 + gam_0, d1_0)
+        d1_1 = pick(fin_1, mu_1 + gam_1, d1_1)
+        d1_2 = pick(fin_2, mu_2 + gam_2, d1_2)
+        d1_3 = pick(fin_3, mu_3 + gam_3, d1_3)
         first_0 = lo_0 == 1.0
         first_1 = lo_1 == 1.0
         first_2 = lo_2 == 1.0
         first_3 = lo_3 == 1.0
-        x_0 = pick(first_0, d1_0 - mu_0, e0_0)
-        x_1 = pick(first_1, d1_1 - mu_1, e0_1)
-        x_2 = pick(first_2, d1_2 - mu_2, e0_2)
-        x_3 = pick(first_3, d1_3 - mu_3, e0_3)
-        z_0 = pick(first_0, e1_0, g_0)
-        z_1 = pick(first_1, e1_1, g_1)
-        z_2 = pick(first_2, e1_2, g_2)
-        z_3 = pick(first_3, e1_3, g_3)
-        r_0 = math.sqrt(x_0 * x_0 + z_0 * z_0)
-        r_1 = math.sqrt(x_1 * x_1 + z_1 * z_1)
-        r_2 = math.sqrt(x_2 * x_2 + z_2 * z_2)
-        r_3 = math.sqrt(x_3 * x_3 + z_3 * z_3)
+        gam_0 = pick(first_0, d1_0 - mu_0, gam_0)
+        gam_1 = pick(first_1, d1_1 - mu_1, gam_1)
+        gam_2 = pick(first_2, d1_2 - mu_2, gam_2)
+        gam_3 = pick(first_3, d1_3 - mu_3, gam_3)
+        p_0 = pick(first_0, gam_0 * gam_0, p_0)
+        p_1 = pick(first_1, gam_1 * gam_1, p_1)
+        p_2 = pick(first_2, gam_2 * gam_2, p_2)
+        p_3 = pick(first_3, gam_3 * gam_3, p_3)
+        cc_0 = pick(first_0, 1.0, cc_0)
+        cc_1 = pick(first_1, 1.0, cc_1)
+        cc_2 = pick(first_2, 1.0, cc_2)
+        cc_3 = pick(first_3, 1.0, cc_3)
+        ss_0 = pick(first_0, 0.0, ss_0)
+        ss_1 = pick(first_1, 0.0, ss_1)
+        ss_2 = pick(first_2, 0.0, ss_2)
+        ss_3 = pick(first_3, 0.0, ss_3)
         act_0 = (lo_0 <= 1.0) & (1.0 < m_0)
         act_1 = (lo_1 <= 1.0) & (1.0 < m_1)
         act_2 = (lo_2 <= 1.0) & (1.0 < m_2)
         act_3 = (lo_3 <= 1.0) & (1.0 < m_3)
-        ok_0 = act_0 & (r_0 != 0.0)
-        ok_1 = act_1 & (r_1 != 0.0)
-        ok_2 = act_2 & (r_2 != 0.0)
-        ok_3 = act_3 & (r_3 != 0.0)
-        inv_0 = 1.0 / pick(ok_0, r_0, 1.0)
-        inv_1 = 1.0 / pick(ok_1, r_1, 1.0)
-        inv_2 = 1.0 / pick(ok_2, r_2, 1.0)
-        inv_3 = 1.0 / pick(ok_3, r_3, 1.0)
-        cc_0 = pick(ok_0, x_0 * inv_0, 1.0)
-        cc_1 = pick(ok_1, x_1 * inv_1, 1.0)
-        cc_2 = pick(ok_2, x_2 * inv_2, 1.0)
-        cc_3 = pick(ok_3, x_3 * inv_3, 1.0)
-        ss_0 = pick(ok_0, z_0 * inv_0, 0.0)
-        ss_1 = pick(ok_1, z_1 * inv_1, 0.0)
-        ss_2 = pick(ok_2, z_2 * inv_2, 0.0)
-        ss_3 = pick(ok_3, z_3 * inv_3, 0.0)
-        e0_0 = pick(act_0 & (lo_0 < 1.0), r_0, e0_0)
-        e0_1 = pick(act_1 & (lo_1 < 1.0), r_1, e0_1)
-        e0_2 = pick(act_2 & (lo_2 < 1.0), r_2, e0_2)
-        e0_3 = pick(act_3 & (lo_3 < 1.0), r_3, e0_3)
-        p_0 = d1_0
-        p_1 = d1_1
-        p_2 = d1_2
-        p_3 = d1_3
-        q_0 = d2_0
-        q_1 = d2_1
-        q_2 = d2_2
-        q_3 = d2_3
-        t_0 = e1_0
-        t_1 = e1_1
-        t_2 = e1_2
-        t_3 = e1_3
-        cs_0 = cc_0 * ss_0
-        cs_1 = cc_1 * ss_1
-        cs_2 = cc_2 * ss_2
-        cs_3 = cc_3 * ss_3
-        c2_0 = cc_0 * cc_0
-        c2_1 = cc_1 * cc_1
-        c2_2 = cc_2 * cc_2
-        c2_3 = cc_3 * cc_3
-        s2_0 = ss_0 * ss_0
-        s2_1 = ss_1 * ss_1
-        s2_2 = ss_2 * ss_2
-        s2_3 = ss_3 * ss_3
-        d1_0 = c2_0 * p_0 + 2.0 * cs_0 * t_0 + s2_0 * q_0
-        d1_1 = c2_1 * p_1 + 2.0 * cs_1 * t_1 + s2_1 * q_1
-        d1_2 = c2_2 * p_2 + 2.0 * cs_2 * t_2 + s2_2 * q_2
-        d1_3 = c2_3 * p_3 + 2.0 * cs_3 * t_3 + s2_3 * q_3
-        d2_0 = s2_0 * p_0 - 2.0 * cs_0 * t_0 + c2_0 * q_0
-        d2_1 = s2_1 * p_1 - 2.0 * cs_1 * t_1 + c2_1 * q_1
-        d2_2 = s2_2 * p_2 - 2.0 * cs_2 * t_2 + c2_2 * q_2
-        d2_3 = s2_3 * p_3 - 2.0 * cs_3 * t_3 + c2_3 * q_3
-        e1_0 = cs_0 * (q_0 - p_0) + (c2_0 - s2_0) * t_0
-        e1_1 = cs_1 * (q_1 - p_1) + (c2_1 - s2_1) * t_1
-        e1_2 = cs_2 * (q_2 - p_2) + (c2_2 - s2_2) * t_2
-        e1_3 = cs_3 * (q_3 - p_3) + (c2_3 - s2_3) * t_3
-        g_0 = ss_0 * e2_0
-        g_1 = ss_1 * e2_1
-        g_2 = ss_2 * e2_2
-        g_3 = ss_3 * e2_3
-        e2_0 = cc_0 * e2_0
-        e2_1 = cc_1 * e2_1
-        e2_2 = cc_2 * e2_2
-        e2_3 = cc_3 * e2_3
+        bb_0 = e1_0
+        bb_1 = e1_1
+        bb_2 = e1_2
+        bb_3 = e1_3
+        r_0 = p_0 + bb_0
+        r_1 = p_1 + bb_1
+        r_2 = p_2 + bb_2
+        r_3 = p_3 + bb_3
+        e0_0 = pick(act_0 & (lo_0 < 1.0), ss_0 * r_0, e0_0)
+        e0_1 = pick(act_1 & (lo_1 < 1.0), ss_1 * r_1, e0_1)
+        e0_2 = pick(act_2 & (lo_2 < 1.0), ss_2 * r_2, e0_2)
+        e0_3 = pick(act_3 & (lo_3 < 1.0), ss_3 * r_3, e0_3)
+        inv_0 = 1.0 / pick(act_0, r_0, 1.0)
+        inv_1 = 1.0 / pick(act_1, r_1, 1.0)
+        inv_2 = 1.0 / pick(act_2, r_2, 1.0)
+        inv_3 = 1.0 / pick(act_3, r_3, 1.0)
+        cn_0 = p_0 * inv_0
+        cn_1 = p_1 * inv_1
+        cn_2 = p_2 * inv_2
+        cn_3 = p_3 * inv_3
+        sn_0 = bb_0 * inv_0
+        sn_1 = bb_1 * inv_1
+        sn_2 = bb_2 * inv_2
+        sn_3 = bb_3 * inv_3
+        gn_0 = cn_0 * (d2_0 - mu_0) - sn_0 * gam_0
+        gn_1 = cn_1 * (d2_1 - mu_1) - sn_1 * gam_1
+        gn_2 = cn_2 * (d2_2 - mu_2) - sn_2 * gam_2
+        gn_3 = cn_3 * (d2_3 - mu_3) - sn_3 * gam_3
+        d1_0 = pick(act_0, gam_0 + (d2_0 - gn_0), d1_0)
+        d1_1 = pick(act_1, gam_1 + (d2_1 - gn_1), d1_1)
+        d1_2 = pick(act_2, gam_2 + (d2_2 - gn_2), d1_2)
+        d1_3 = pick(act_3, gam_3 + (d2_3 - gn_3), d1_3)
+        nz_0 = cn_0 != 0.0
+        nz_1 = cn_1 != 0.0
+        nz_2 = cn_2 != 0.0
+        nz_3 = cn_3 != 0.0
+        pn_0 = pick(nz_0, (gn_0 * gn_0) / pick(nz_0, cn_0, 1.0), cc_0 * bb_0)
+        pn_1 = pick(nz_1, (gn_1 * gn_1) / pick(nz_1, cn_1, 1.0), cc_1 * bb_1)
+        pn_2 = pick(nz_2, (gn_2 * gn_2) / pick(nz_2, cn_2, 1.0), cc_2 * bb_2)
+        pn_3 = pick(nz_3, (gn_3 * gn_3) / pick(nz_3, cn_3, 1.0), cc_3 * bb_3)
+        cc_0 = pick(act_0, cn_0, cc_0)
+        cc_1 = pick(act_1, cn_1, cc_1)
+        cc_2 = pick(act_2, cn_2, cc_2)
+        cc_3 = pick(act_3, cn_3, cc_3)
+        ss_0 = pick(act_0, sn_0, ss_0)
+        ss_1 = pick(act_1, sn_1, ss_1)
+        ss_2 = pick(act_2, sn_2, ss_2)
+        ss_3 = pick(act_3, sn_3, ss_3)
+        gam_0 = pick(act_0, gn_0, gam_0)
+        gam_1 = pick(act_1, gn_1, gam_1)
+        gam_2 = pick(act_2, gn_2, gam_2)
+        gam_3 = pick(act_3, gn_3, gam_3)
+        p_0 = pick(act_0, pn_0, p_0)
+        p_1 = pick(act_1, pn_1, p_1)
+        p_2 = pick(act_2, pn_2, p_2)
+        p_3 = pick(act_3, pn_3, p_3)
+        fin_0 = act_0 & (m_0 == 2.0)
+        fin_1 = act_1 & (m_1 == 2.0)
+        fin_2 = act_2 & (m_2 == 2.0)
+        fin_3 = act_3 & (m_3 == 2.0)
+        e1_0 = pick(fin_0, ss_0 * p_0, e1_0)
+        e1_1 = pick(fin_1, ss_1 * p_1, e1_1)
+        e1_2 = pick(fin_2, ss_2 * p_2, e1_2)
+        e1_3 = pick(fin_3, ss_3 * p_3, e1_3)
+        d2_0 = pick(fin_0, mu_0 + gam_0, d2_0)
+        d2_1 = pick(fin_1, mu_1 + gam_1, d2_1)
+        d2_2 = pick(fin_2, mu_2 + gam_2, d2_2)
+        d2_3 = pick(fin_3, mu_3 + gam_3, d2_3)
         first_0 = lo_0 == 2.0
         first_1 = lo_1 == 2.0
         first_2 = lo_2 == 2.0
         first_3 = lo_3 == 2.0
-        x_0 = pick(first_0, d2_0 - mu_0, e1_0)
-        x_1 = pick(first_1, d2_1 - mu_1, e1_1)
-        x_2 = pick(first_2, d2_2 - mu_2, e1_2)
-        x_3 = pick(first_3, d2_3 - mu_3, e1_3)
-        z_0 = pick(first_0, e2_0, g_0)
-        z_1 = pick(first_1, e2_1, g_1)
-        z_2 = pick(first_2, e2_2, g_2)
-        z_3 = pick(first_3, e2_3, g_3)
-        r_0 = math.sqrt(x_0 * x_0 + z_0 * z_0)
-        r_1 = math.sqrt(x_1 * x_1 + z_1 * z_1)
-        r_2 = math.sqrt(x_2 * x_2 + z_2 * z_2)
-        r_3 = math.sqrt(x_3 * x_3 + z_3 * z_3)
+        gam_0 = pick(first_0, d2_0 - mu_0, gam_0)
+        gam_1 = pick(first_1, d2_1 - mu_1, gam_1)
+        gam_2 = pick(first_2, d2_2 - mu_2, gam_2)
+        gam_3 = pick(first_3, d2_3 - mu_3, gam_3)
+        p_0 = pick(first_0, gam_0 * gam_0, p_0)
+        p_1 = pick(first_1, gam_1 * gam_1, p_1)
+        p_2 = pick(first_2, gam_2 * gam_2, p_2)
+        p_3 = pick(first_3, gam_3 * gam_3, p_3)
+        cc_0 = pick(first_0, 1.0, cc_0)
+        cc_1 = pick(first_1, 1.0, cc_1)
+        cc_2 = pick(first_2, 1.0, cc_2)
+        cc_3 = pick(first_3, 1.0, cc_3)
+        ss_0 = pick(first_0, 0.0, ss_0)
+        ss_1 = pick(first_1, 0.0, ss_1)
+        ss_2 = pick(first_2, 0.0, ss_2)
+        ss_3 = pick(first_3, 0.0, ss_3)
         act_0 = (lo_0 <= 2.0) & (2.0 < m_0)
         act_1 = (lo_1 <= 2.0) & (2.0 < m_1)
         act_2 = (lo_2 <= 2.0) & (2.0 < m_2)
         act_3 = (lo_3 <= 2.0) & (2.0 < m_3)
-        ok_0 = act_0 & (r_0 != 0.0)
-        ok_1 = act_1 & (r_1 != 0.0)
-        ok_2 = act_2 & (r_2 != 0.0)
-        ok_3 = act_3 & (r_3 != 0.0)
-        inv_0 = 1.0 / pick(ok_0, r_0, 1.0)
-        inv_1 = 1.0 / pick(ok_1, r_1, 1.0)
-        inv_2 = 1.0 / pick(ok_2, r_2, 1.0)
-        inv_3 = 1.0 / pick(ok_3, r_3, 1.0)
-        cc_0 = pick(ok_0, x_0 * inv_0, 1.0)
-        cc_1 = pick(ok_1, x_1 * inv_1, 1.0)
-        cc_2 = pick(ok_2, x_2 * inv_2, 1.0)
-        cc_3 = pick(ok_3, x_3 * inv_3, 1.0)
-        ss_0 = pick(ok_0, z_0 * inv_0, 0.0)
-        ss_1 = pick(ok_1, z_1 * inv_1, 0.0)
-        ss_2 = pick(ok_2, z_2 * inv_2, 0.0)
-        ss_3 = pick(ok_3, z_3 * inv_3, 0.0)
-        e1_0 = pick(act_0 & (lo_0 < 2.0), r_0, e1_0)
-        e1_1 = pick(act_1 & (lo_1 < 2.0), r_1, e1_1)
-        e1_2 = pick(act_2 & (lo_2 < 2.0), r_2, e1_2)
-        e1_3 = pick(act_3 & (lo_3 < 2.0), r_3, e1_3)
-        p_0 = d2_0
-        p_1 = d2_1
-        p_2 = d2_2
-        p_3 = d2_3
-        q_0 = d3_0
-        q_1 = d3_1
-        q_2 = d3_2
-        q_3 = d3_3
-        t_0 = e2_0
-        t_1 = e2_1
-        t_2 = e2_2
-        t_3 = e2_3
-        cs_0 = cc_0 * ss_0
-        cs_1 = cc_1 * ss_1
-        cs_2 = cc_2 * ss_2
-        cs_3 = cc_3 * ss_3
-        c2_0 = cc_0 * cc_0
-        c2_1 = cc_1 * cc_1
-        c2_2 = cc_2 * cc_2
-        c2_3 = cc_3 * cc_3
-        s2_0 = ss_0 * ss_0
-        s2_1 = ss_1 * ss_1
-        s2_2 = ss_2 * ss_2
-        s2_3 = ss_3 * ss_3
-        d2_0 = c2_0 * p_0 + 2.0 * cs_0 * t_0 + s2_0 * q_0
-        d2_1 = c2_1 * p_1 + 2.0 * cs_1 * t_1 + s2_1 * q_1
-        d2_2 = c2_2 * p_2 + 2.0 * cs_2 * t_2 + s2_2 * q_2
-        d2_3 = c2_3 * p_3 + 2.0 * cs_3 * t_3 + s2_3 * q_3
-        d3_0 = s2_0 * p_0 - 2.0 * cs_0 * t_0 + c2_0 * q_0
-        d3_1 = s2_1 * p_1 - 2.0 * cs_1 * t_1 + c2_1 * q_1
-        d3_2 = s2_2 * p_2 - 2.0 * cs_2 * t_2 + c2_2 * q_2
-        d3_3 = s2_3 * p_3 - 2.0 * cs_3 * t_3 + c2_3 * q_3
-        e2_0 = cs_0 * (q_0 - p_0) + (c2_0 - s2_0) * t_0
-        e2_1 = cs_1 * (q_1 - p_1) + (c2_1 - s2_1) * t_1
-        e2_2 = cs_2 * (q_2 - p_2) + (c2_2 - s2_2) * t_2
-        e2_3 = cs_3 * (q_3 - p_3) + (c2_3 - s2_3) * t_3
+        bb_0 = e2_0
+        bb_1 = e2_1
+        bb_2 = e2_2
+        bb_3 = e2_3
+        r_0 = p_0 + bb_0
+        r_1 = p_1 + bb_1
+        r_2 = p_2 + bb_2
+        r_3 = p_3 + bb_3
+        e1_0 = pick(act_0 & (lo_0 < 2.0), ss_0 * r_0, e1_0)
+        e1_1 = pick(act_1 & (lo_1 < 2.0), ss_1 * r_1, e1_1)
+        e1_2 = pick(act_2 & (lo_2 < 2.0), ss_2 * r_2, e1_2)
+        e1_3 = pick(act_3 & (lo_3 < 2.0), ss_3 * r_3, e1_3)
+        inv_0 = 1.0 / pick(act_0, r_0, 1.0)
+        inv_1 = 1.0 / pick(act_1, r_1, 1.0)
+        inv_2 = 1.0 / pick(act_2, r_2, 1.0)
+        inv_3 = 1.0 / pick(act_3, r_3, 1.0)
+        cn_0 = p_0 * inv_0
+        cn_1 = p_1 * inv_1
+        cn_2 = p_2 * inv_2
+        cn_3 = p_3 * inv_3
+        sn_0 = bb_0 * inv_0
+        sn_1 = bb_1 * inv_1
+        sn_2 = bb_2 * inv_2
+        sn_3 = bb_3 * inv_3
+        gn_0 = cn_0 * (d3_0 - mu_0) - sn_0 * gam_0
+        gn_1 = cn_1 * (d3_1 - mu_1) - sn_1 * gam_1
+        gn_2 = cn_2 * (d3_2 - mu_2) - sn_2 * gam_2
+        gn_3 = cn_3 * (d3_3 - mu_3) - sn_3 * gam_3
+        d2_0 = pick(act_0, gam_0 + (d3_0 - gn_0), d2_0)
+        d2_1 = pick(act_1, gam_1 + (d3_1 - gn_1), d2_1)
+        d2_2 = pick(act_2, gam_2 + (d3_2 - gn_2), d2_2)
+        d2_3 = pick(act_3, gam_3 + (d3_3 - gn_3), d2_3)
+        nz_0 = cn_0 != 0.0
+        nz_1 = cn_1 != 0.0
+        nz_2 = cn_2 != 0.0
+        nz_3 = cn_3 != 0.0
+        pn_0 = pick(nz_0, (gn_0 * gn_0) / pick(nz_0, cn_0, 1.0), cc_0 * bb_0)
+        pn_1 = pick(nz_1, (gn_1 * gn_1) / pick(nz_1, cn_1, 1.0), cc_1 * bb_1)
+        pn_2 = pick(nz_2, (gn_2 * gn_2) / pick(nz_2, cn_2, 1.0), cc_2 * bb_2)
+        pn_3 = pick(nz_3, (gn_3 * gn_3) / pick(nz_3, cn_3, 1.0), cc_3 * bb_3)
+        cc_0 = pick(act_0, cn_0, cc_0)
+        cc_1 = pick(act_1, cn_1, cc_1)
+        cc_2 = pick(act_2, cn_2, cc_2)
+        cc_3 = pick(act_3, cn_3, cc_3)
+        ss_0 = pick(act_0, sn_0, ss_0)
+        ss_1 = pick(act_1, sn_1, ss_1)
+        ss_2 = pick(act_2, sn_2, ss_2)
+        ss_3 = pick(act_3, sn_3, ss_3)
+        gam_0 = pick(act_0, gn_0, gam_0)
+        gam_1 = pick(act_1, gn_1, gam_1)
+        gam_2 = pick(act_2, gn_2, gam_2)
+        gam_3 = pick(act_3, gn_3, gam_3)
+        p_0 = pick(act_0, pn_0, p_0)
+        p_1 = pick(act_1, pn_1, p_1)
+        p_2 = pick(act_2, pn_2, p_2)
+        p_3 = pick(act_3, pn_3, p_3)
+        fin_0 = act_0 & (m_0 == 3.0)
+        fin_1 = act_1 & (m_1 == 3.0)
+        fin_2 = act_2 & (m_2 == 3.0)
+        fin_3 = act_3 & (m_3 == 3.0)
+        e2_0 = pick(fin_0, ss_0 * p_0, e2_0)
+        e2_1 = pick(fin_1, ss_1 * p_1, e2_1)
+        e2_2 = pick(fin_2, ss_2 * p_2, e2_2)
+        e2_3 = pick(fin_3, ss_3 * p_3, e2_3)
+        d3_0 = pick(fin_0, mu_0 + gam_0, d3_0)
+        d3_1 = pick(fin_1, mu_1 + gam_1, d3_1)
+        d3_2 = pick(fin_2, mu_2 + gam_2, d3_2)
+        d3_3 = pick(fin_3, mu_3 + gam_3, d3_3)
         # deflate, for the next step and the count of lanes not done
-        e0_0 = pick(e0_0 * e0_0 <= thr_0, 0.0, e0_0)
-        e0_1 = pick(e0_1 * e0_1 <= thr_1, 0.0, e0_1)
-        e0_2 = pick(e0_2 * e0_2 <= thr_2, 0.0, e0_2)
-        e0_3 = pick(e0_3 * e0_3 <= thr_3, 0.0, e0_3)
-        e1_0 = pick(e1_0 * e1_0 <= thr_0, 0.0, e1_0)
-        e1_1 = pick(e1_1 * e1_1 <= thr_1, 0.0, e1_1)
-        e1_2 = pick(e1_2 * e1_2 <= thr_2, 0.0, e1_2)
-        e1_3 = pick(e1_3 * e1_3 <= thr_3, 0.0, e1_3)
-        e2_0 = pick(e2_0 * e2_0 <= thr_0, 0.0, e2_0)
-        e2_1 = pick(e2_1 * e2_1 <= thr_1, 0.0, e2_1)
-        e2_2 = pick(e2_2 * e2_2 <= thr_2, 0.0, e2_2)
-        e2_3 = pick(e2_3 * e2_3 <= thr_3, 0.0, e2_3)
+        e0_0 = pick(e0_0 <= thr_0, 0.0, e0_0)
+        e0_1 = pick(e0_1 <= thr_1, 0.0, e0_1)
+        e0_2 = pick(e0_2 <= thr_2, 0.0, e0_2)
+        e0_3 = pick(e0_3 <= thr_3, 0.0, e0_3)
+        e1_0 = pick(e1_0 <= thr_0, 0.0, e1_0)
+        e1_1 = pick(e1_1 <= thr_1, 0.0, e1_1)
+        e1_2 = pick(e1_2 <= thr_2, 0.0, e1_2)
+        e1_3 = pick(e1_3 <= thr_3, 0.0, e1_3)
+        e2_0 = pick(e2_0 <= thr_0, 0.0, e2_0)
+        e2_1 = pick(e2_1 <= thr_1, 0.0, e2_1)
+        e2_2 = pick(e2_2 <= thr_2, 0.0, e2_2)
+        e2_3 = pick(e2_3 <= thr_3, 0.0, e2_3)
         m_0 = pick((m_0 == 3.0) & (e2_0 == 0.0), 2.0, m_0)
         m_1 = pick((m_1 == 3.0) & (e2_1 == 0.0), 2.0, m_1)
         m_2 = pick((m_2 == 3.0) & (e2_2 == 0.0), 2.0, m_2)
@@ -928,10 +998,11 @@ def qr_pass_5(S, L):
     """One QR step on every lane of a block of 5 x 5 tridiagonals (generated).
 
     ``S`` is flat, row ``r`` of lane ``ln`` at ``S[r * 32 + ln]``: rows ``0 .. 4``
-    the diagonal, ``5 .. 8`` the off-diagonal, ``9`` the bottom ``m`` of the
-    lane's unreduced block (0: done), ``10`` the deflation threshold on ``e^2``. ``L`` must
-    be 32; the caller deflates before the first step. Returns ``left + 64 * full``:
-    ``left`` lanes are not done, ``full`` of them still reach the bottom row.
+    the diagonal, ``5 .. 8`` the squared off-diagonal ``e^2``, ``9`` the bottom
+    ``m`` of the lane's unreduced block (0: done), ``10`` the deflation threshold on
+    ``e^2``. ``L`` must be 32; the caller deflates before the first step. Returns
+    ``left + 64 * full``: ``left`` lanes are not done, ``full`` of them still reach the
+    bottom row.
     """
     left = 0
     full = 0
@@ -1063,360 +1134,397 @@ def qr_pass_5(S, L):
         delta_1 = 0.5 * (a_1 - c_1)
         delta_2 = 0.5 * (a_2 - c_2)
         delta_3 = 0.5 * (a_3 - c_3)
-        den_0 = delta_0 + math.copysign(math.sqrt(delta_0 * delta_0 + b_0 * b_0), delta_0)
-        den_1 = delta_1 + math.copysign(math.sqrt(delta_1 * delta_1 + b_1 * b_1), delta_1)
-        den_2 = delta_2 + math.copysign(math.sqrt(delta_2 * delta_2 + b_2 * b_2), delta_2)
-        den_3 = delta_3 + math.copysign(math.sqrt(delta_3 * delta_3 + b_3 * b_3), delta_3)
+        den_0 = delta_0 + math.copysign(math.sqrt(delta_0 * delta_0 + b_0), delta_0)
+        den_1 = delta_1 + math.copysign(math.sqrt(delta_1 * delta_1 + b_1), delta_1)
+        den_2 = delta_2 + math.copysign(math.sqrt(delta_2 * delta_2 + b_2), delta_2)
+        den_3 = delta_3 + math.copysign(math.sqrt(delta_3 * delta_3 + b_3), delta_3)
         den_0 = pick(den_0 != 0.0, den_0, 1.0)
         den_1 = pick(den_1 != 0.0, den_1, 1.0)
         den_2 = pick(den_2 != 0.0, den_2, 1.0)
         den_3 = pick(den_3 != 0.0, den_3, 1.0)
-        mu_0 = c_0 - (b_0 * b_0) / den_0
-        mu_1 = c_1 - (b_1 * b_1) / den_1
-        mu_2 = c_2 - (b_2 * b_2) / den_2
-        mu_3 = c_3 - (b_3 * b_3) / den_3
-        # chase the bulge g down the block; identity rotations outside it
-        g_0 = 0.0
-        g_1 = 0.0
-        g_2 = 0.0
-        g_3 = 0.0
-        x_0 = d0_0 - mu_0
-        x_1 = d0_1 - mu_1
-        x_2 = d0_2 - mu_2
-        x_3 = d0_3 - mu_3
-        z_0 = e0_0
-        z_1 = e0_1
-        z_2 = e0_2
-        z_3 = e0_3
-        r_0 = math.sqrt(x_0 * x_0 + z_0 * z_0)
-        r_1 = math.sqrt(x_1 * x_1 + z_1 * z_1)
-        r_2 = math.sqrt(x_2 * x_2 + z_2 * z_2)
-        r_3 = math.sqrt(x_3 * x_3 + z_3 * z_3)
+        mu_0 = c_0 - b_0 / den_0
+        mu_1 = c_1 - b_1 / den_1
+        mu_2 = c_2 - b_2 / den_2
+        mu_3 = c_3 - b_3 / den_3
+        # root-free chase down the block (gam, p, cc, ss: the rotation state); no change
+        # outside it
+        gam_0 = d0_0 - mu_0
+        gam_1 = d0_1 - mu_1
+        gam_2 = d0_2 - mu_2
+        gam_3 = d0_3 - mu_3
+        p_0 = gam_0 * gam_0
+        p_1 = gam_1 * gam_1
+        p_2 = gam_2 * gam_2
+        p_3 = gam_3 * gam_3
+        cc_0 = 1.0
+        cc_1 = 1.0
+        cc_2 = 1.0
+        cc_3 = 1.0
+        ss_0 = 0.0
+        ss_1 = 0.0
+        ss_2 = 0.0
+        ss_3 = 0.0
         act_0 = (lo_0 <= 0.0) & (0.0 < m_0)
         act_1 = (lo_1 <= 0.0) & (0.0 < m_1)
         act_2 = (lo_2 <= 0.0) & (0.0 < m_2)
         act_3 = (lo_3 <= 0.0) & (0.0 < m_3)
-        ok_0 = act_0 & (r_0 != 0.0)
-        ok_1 = act_1 & (r_1 != 0.0)
-        ok_2 = act_2 & (r_2 != 0.0)
-        ok_3 = act_3 & (r_3 != 0.0)
-        inv_0 = 1.0 / pick(ok_0, r_0, 1.0)
-        inv_1 = 1.0 / pick(ok_1, r_1, 1.0)
-        inv_2 = 1.0 / pick(ok_2, r_2, 1.0)
-        inv_3 = 1.0 / pick(ok_3, r_3, 1.0)
-        cc_0 = pick(ok_0, x_0 * inv_0, 1.0)
-        cc_1 = pick(ok_1, x_1 * inv_1, 1.0)
-        cc_2 = pick(ok_2, x_2 * inv_2, 1.0)
-        cc_3 = pick(ok_3, x_3 * inv_3, 1.0)
-        ss_0 = pick(ok_0, z_0 * inv_0, 0.0)
-        ss_1 = pick(ok_1, z_1 * inv_1, 0.0)
-        ss_2 = pick(ok_2, z_2 * inv_2, 0.0)
-        ss_3 = pick(ok_3, z_3 * inv_3, 0.0)
-        p_0 = d0_0
-        p_1 = d0_1
-        p_2 = d0_2
-        p_3 = d0_3
-        q_0 = d1_0
-        q_1 = d1_1
-        q_2 = d1_2
-        q_3 = d1_3
-        t_0 = e0_0
-        t_1 = e0_1
-        t_2 = e0_2
-        t_3 = e0_3
-        cs_0 = cc_0 * ss_0
-        cs_1 = cc_1 * ss_1
-        cs_2 = cc_2 * ss_2
-        cs_3 = cc_3 * ss_3
-        c2_0 = cc_0 * cc_0
-        c2_1 = cc_1 * cc_1
-        c2_2 = cc_2 * cc_2
-        c2_3 = cc_3 * cc_3
-        s2_0 = ss_0 * ss_0
-        s2_1 = ss_1 * ss_1
-        s2_2 = ss_2 * ss_2
-        s2_3 = ss_3 * ss_3
-        d0_0 = c2_0 * p_0 + 2.0 * cs_0 * t_0 + s2_0 * q_0
-        d0_1 = c2_1 * p_1 + 2.0 * cs_1 * t_1 + s2_1 * q_1
-        d0_2 = c2_2 * p_2 + 2.0 * cs_2 * t_2 + s2_2 * q_2
-        d0_3 = c2_3 * p_3 + 2.0 * cs_3 * t_3 + s2_3 * q_3
-        d1_0 = s2_0 * p_0 - 2.0 * cs_0 * t_0 + c2_0 * q_0
-        d1_1 = s2_1 * p_1 - 2.0 * cs_1 * t_1 + c2_1 * q_1
-        d1_2 = s2_2 * p_2 - 2.0 * cs_2 * t_2 + c2_2 * q_2
-        d1_3 = s2_3 * p_3 - 2.0 * cs_3 * t_3 + c2_3 * q_3
-        e0_0 = cs_0 * (q_0 - p_0) + (c2_0 - s2_0) * t_0
-        e0_1 = cs_1 * (q_1 - p_1) + (c2_1 - s2_1) * t_1
-        e0_2 = cs_2 * (q_2 - p_2) + (c2_2 - s2_2) * t_2
-        e0_3 = cs_3 * (q_3 - p_3) + (c2_3 - s2_3) * t_3
-        g_0 = ss_0 * e1_0
-        g_1 = ss_1 * e1_1
-        g_2 = ss_2 * e1_2
-        g_3 = ss_3 * e1_3
-        e1_0 = cc_0 * e1_0
-        e1_1 = cc_1 * e1_1
-        e1_2 = cc_2 * e1_2
-        e1_3 = cc_3 * e1_3
+        bb_0 = e0_0
+        bb_1 = e0_1
+        bb_2 = e0_2
+        bb_3 = e0_3
+        r_0 = p_0 + bb_0
+        r_1 = p_1 + bb_1
+        r_2 = p_2 + bb_2
+        r_3 = p_3 + bb_3
+        inv_0 = 1.0 / pick(act_0, r_0, 1.0)
+        inv_1 = 1.0 / pick(act_1, r_1, 1.0)
+        inv_2 = 1.0 / pick(act_2, r_2, 1.0)
+        inv_3 = 1.0 / pick(act_3, r_3, 1.0)
+        cn_0 = p_0 * inv_0
+        cn_1 = p_1 * inv_1
+        cn_2 = p_2 * inv_2
+        cn_3 = p_3 * inv_3
+        sn_0 = bb_0 * inv_0
+        sn_1 = bb_1 * inv_1
+        sn_2 = bb_2 * inv_2
+        sn_3 = bb_3 * inv_3
+        gn_0 = cn_0 * (d1_0 - mu_0) - sn_0 * gam_0
+        gn_1 = cn_1 * (d1_1 - mu_1) - sn_1 * gam_1
+        gn_2 = cn_2 * (d1_2 - mu_2) - sn_2 * gam_2
+        gn_3 = cn_3 * (d1_3 - mu_3) - sn_3 * gam_3
+        d0_0 = pick(act_0, gam_0 + (d1_0 - gn_0), d0_0)
+        d0_1 = pick(act_1, gam_1 + (d1_1 - gn_1), d0_1)
+        d0_2 = pick(act_2, gam_2 + (d1_2 - gn_2), d0_2)
+        d0_3 = pick(act_3, gam_3 + (d1_3 - gn_3), d0_3)
+        nz_0 = cn_0 != 0.0
+        nz_1 = cn_1 != 0.0
+        nz_2 = cn_2 != 0.0
+        nz_3 = cn_3 != 0.0
+        pn_0 = pick(nz_0, (gn_0 * gn_0) / pick(nz_0, cn_0, 1.0), cc_0 * bb_0)
+        pn_1 = pick(nz_1, (gn_1 * gn_1) / pick(nz_1, cn_1, 1.0), cc_1 * bb_1)
+        pn_2 = pick(nz_2, (gn_2 * gn_2) / pick(nz_2, cn_2, 1.0), cc_2 * bb_2)
+        pn_3 = pick(nz_3, (gn_3 * gn_3) / pick(nz_3, cn_3, 1.0), cc_3 * bb_3)
+        cc_0 = pick(act_0, cn_0, cc_0)
+        cc_1 = pick(act_1, cn_1, cc_1)
+        cc_2 = pick(act_2, cn_2, cc_2)
+        cc_3 = pick(act_3, cn_3, cc_3)
+        ss_0 = pick(act_0, sn_0, ss_0)
+        ss_1 = pick(act_1, sn_1, ss_1)
+        ss_2 = pick(act_2, sn_2, ss_2)
+        ss_3 = pick(act_3, sn_3, ss_3)
+        gam_0 = pick(act_0, gn_0, gam_0)
+        gam_1 = pick(act_1, gn_1, gam_1)
+        gam_2 = pick(act_2, gn_2, gam_2)
+        gam_3 = pick(act_3, gn_3, gam_3)
+        p_0 = pick(act_0, pn_0, p_0)
+        p_1 = pick(act_1, pn_1, p_1)
+        p_2 = pick(act_2, pn_2, p_2)
+        p_3 = pick(act_3, pn_3, p_3)
+        fin_0 = act_0 & (m_0 == 1.0)
+        fin_1 = act_1 & (m_1 == 1.0)
+        fin_2 = act_2 & (m_2 == 1.0)
+        fin_3 = act_3 & (m_3 == 1.0)
+        e0_0 = pick(fin_0, ss_0 * p_0, e0_0)
+        e0_1 = pick(fin_1, ss_1 * p_1, e0_1)
+        e0_2 = pick(fin_2, ss_2 * p_2, e0_2)
+        e0_3 = pick(fin_3, ss_3 * p_3, e0_3)
+        d1_0 = pick(fin_0, mu_0 + gam_0, d1_0)
+        d1_1 = pick(fin_1, mu_1 + gam_1, d1_1)
+        d1_2 = pick(fin_2, mu_2 + gam_2, d1_2)
+        d1_3 = pick(fin_3, mu_3 + gam_3, d1_3)
         first_0 = lo_0 == 1.0
         first_1 = lo_1 == 1.0
         first_2 = lo_2 == 1.0
         first_3 = lo_3 == 1.0
-        x_0 = pick(first_0, d1_0 - mu_0, e0_0)
-        x_1 = pick(first_1, d1_1 - mu_1, e0_1)
-        x_2 = pick(first_2, d1_2 - mu_2, e0_2)
-        x_3 = pick(first_3, d1_3 - mu_3, e0_3)
-        z_0 = pick(first_0, e1_0, g_0)
-        z_1 = pick(first_1, e1_1, g_1)
-        z_2 = pick(first_2, e1_2, g_2)
-        z_3 = pick(first_3, e1_3, g_3)
-        r_0 = math.sqrt(x_0 * x_0 + z_0 * z_0)
-        r_1 = math.sqrt(x_1 * x_1 + z_1 * z_1)
-        r_2 = math.sqrt(x_2 * x_2 + z_2 * z_2)
-        r_3 = math.sqrt(x_3 * x_3 + z_3 * z_3)
+        gam_0 = pick(first_0, d1_0 - mu_0, gam_0)
+        gam_1 = pick(first_1, d1_1 - mu_1, gam_1)
+        gam_2 = pick(first_2, d1_2 - mu_2, gam_2)
+        gam_3 = pick(first_3, d1_3 - mu_3, gam_3)
+        p_0 = pick(first_0, gam_0 * gam_0, p_0)
+        p_1 = pick(first_1, gam_1 * gam_1, p_1)
+        p_2 = pick(first_2, gam_2 * gam_2, p_2)
+        p_3 = pick(first_3, gam_3 * gam_3, p_3)
+        cc_0 = pick(first_0, 1.0, cc_0)
+        cc_1 = pick(first_1, 1.0, cc_1)
+        cc_2 = pick(first_2, 1.0, cc_2)
+        cc_3 = pick(first_3, 1.0, cc_3)
+        ss_0 = pick(first_0, 0.0, ss_0)
+        ss_1 = pick(first_1, 0.0, ss_1)
+        ss_2 = pick(first_2, 0.0, ss_2)
+        ss_3 = pick(first_3, 0.0, ss_3)
         act_0 = (lo_0 <= 1.0) & (1.0 < m_0)
         act_1 = (lo_1 <= 1.0) & (1.0 < m_1)
         act_2 = (lo_2 <= 1.0) & (1.0 < m_2)
         act_3 = (lo_3 <= 1.0) & (1.0 < m_3)
-        ok_0 = act_0 & (r_0 != 0.0)
-        ok_1 = act_1 & (r_1 != 0.0)
-        ok_2 = act_2 & (r_2 != 0.0)
-        ok_3 = act_3 & (r_3 != 0.0)
-        inv_0 = 1.0 / pick(ok_0, r_0, 1.0)
-        inv_1 = 1.0 / pick(ok_1, r_1, 1.0)
-        inv_2 = 1.0 / pick(ok_2, r_2, 1.0)
-        inv_3 = 1.0 / pick(ok_3, r_3, 1.0)
-        cc_0 = pick(ok_0, x_0 * inv_0, 1.0)
-        cc_1 = pick(ok_1, x_1 * inv_1, 1.0)
-        cc_2 = pick(ok_2, x_2 * inv_2, 1.0)
-        cc_3 = pick(ok_3, x_3 * inv_3, 1.0)
-        ss_0 = pick(ok_0, z_0 * inv_0, 0.0)
-        ss_1 = pick(ok_1, z_1 * inv_1, 0.0)
-        ss_2 = pick(ok_2, z_2 * inv_2, 0.0)
-        ss_3 = pick(ok_3, z_3 * inv_3, 0.0)
-        e0_0 = pick(act_0 & (lo_0 < 1.0), r_0, e0_0)
-        e0_1 = pick(act_1 & (lo_1 < 1.0), r_1, e0_1)
-        e0_2 = pick(act_2 & (lo_2 < 1.0), r_2, e0_2)
-        e0_3 = pick(act_3 & (lo_3 < 1.0), r_3, e0_3)
-        p_0 = d1_0
-        p_1 = d1_1
-        p_2 = d1_2
-        p_3 = d1_3
-        q_0 = d2_0
-        q_1 = d2_1
-        q_2 = d2_2
-        q_3 = d2_3
-        t_0 = e1_0
-        t_1 = e1_1
-        t_2 = e1_2
-        t_3 = e1_3
-        cs_0 = cc_0 * ss_0
-        cs_1 = cc_1 * ss_1
-        cs_2 = cc_2 * ss_2
-        cs_3 = cc_3 * ss_3
-        c2_0 = cc_0 * cc_0
-        c2_1 = cc_1 * cc_1
-        c2_2 = cc_2 * cc_2
-        c2_3 = cc_3 * cc_3
-        s2_0 = ss_0 * ss_0
-        s2_1 = ss_1 * ss_1
-        s2_2 = ss_2 * ss_2
-        s2_3 = ss_3 * ss_3
-        d1_0 = c2_0 * p_0 + 2.0 * cs_0 * t_0 + s2_0 * q_0
-        d1_1 = c2_1 * p_1 + 2.0 * cs_1 * t_1 + s2_1 * q_1
-        d1_2 = c2_2 * p_2 + 2.0 * cs_2 * t_2 + s2_2 * q_2
-        d1_3 = c2_3 * p_3 + 2.0 * cs_3 * t_3 + s2_3 * q_3
-        d2_0 = s2_0 * p_0 - 2.0 * cs_0 * t_0 + c2_0 * q_0
-        d2_1 = s2_1 * p_1 - 2.0 * cs_1 * t_1 + c2_1 * q_1
-        d2_2 = s2_2 * p_2 - 2.0 * cs_2 * t_2 + c2_2 * q_2
-        d2_3 = s2_3 * p_3 - 2.0 * cs_3 * t_3 + c2_3 * q_3
-        e1_0 = cs_0 * (q_0 - p_0) + (c2_0 - s2_0) * t_0
-        e1_1 = cs_1 * (q_1 - p_1) + (c2_1 - s2_1) * t_1
-        e1_2 = cs_2 * (q_2 - p_2) + (c2_2 - s2_2) * t_2
-        e1_3 = cs_3 * (q_3 - p_3) + (c2_3 - s2_3) * t_3
-        g_0 = ss_0 * e2_0
-        g_1 = ss_1 * e2_1
-        g_2 = ss_2 * e2_2
-        g_3 = ss_3 * e2_3
-        e2_0 = cc_0 * e2_0
-        e2_1 = cc_1 * e2_1
-        e2_2 = cc_2 * e2_2
-        e2_3 = cc_3 * e2_3
+        bb_0 = e1_0
+        bb_1 = e1_1
+        bb_2 = e1_2
+        bb_3 = e1_3
+        r_0 = p_0 + bb_0
+        r_1 = p_1 + bb_1
+        r_2 = p_2 + bb_2
+        r_3 = p_3 + bb_3
+        e0_0 = pick(act_0 & (lo_0 < 1.0), ss_0 * r_0, e0_0)
+        e0_1 = pick(act_1 & (lo_1 < 1.0), ss_1 * r_1, e0_1)
+        e0_2 = pick(act_2 & (lo_2 < 1.0), ss_2 * r_2, e0_2)
+        e0_3 = pick(act_3 & (lo_3 < 1.0), ss_3 * r_3, e0_3)
+        inv_0 = 1.0 / pick(act_0, r_0, 1.0)
+        inv_1 = 1.0 / pick(act_1, r_1, 1.0)
+        inv_2 = 1.0 / pick(act_2, r_2, 1.0)
+        inv_3 = 1.0 / pick(act_3, r_3, 1.0)
+        cn_0 = p_0 * inv_0
+        cn_1 = p_1 * inv_1
+        cn_2 = p_2 * inv_2
+        cn_3 = p_3 * inv_3
+        sn_0 = bb_0 * inv_0
+        sn_1 = bb_1 * inv_1
+        sn_2 = bb_2 * inv_2
+        sn_3 = bb_3 * inv_3
+        gn_0 = cn_0 * (d2_0 - mu_0) - sn_0 * gam_0
+        gn_1 = cn_1 * (d2_1 - mu_1) - sn_1 * gam_1
+        gn_2 = cn_2 * (d2_2 - mu_2) - sn_2 * gam_2
+        gn_3 = cn_3 * (d2_3 - mu_3) - sn_3 * gam_3
+        d1_0 = pick(act_0, gam_0 + (d2_0 - gn_0), d1_0)
+        d1_1 = pick(act_1, gam_1 + (d2_1 - gn_1), d1_1)
+        d1_2 = pick(act_2, gam_2 + (d2_2 - gn_2), d1_2)
+        d1_3 = pick(act_3, gam_3 + (d2_3 - gn_3), d1_3)
+        nz_0 = cn_0 != 0.0
+        nz_1 = cn_1 != 0.0
+        nz_2 = cn_2 != 0.0
+        nz_3 = cn_3 != 0.0
+        pn_0 = pick(nz_0, (gn_0 * gn_0) / pick(nz_0, cn_0, 1.0), cc_0 * bb_0)
+        pn_1 = pick(nz_1, (gn_1 * gn_1) / pick(nz_1, cn_1, 1.0), cc_1 * bb_1)
+        pn_2 = pick(nz_2, (gn_2 * gn_2) / pick(nz_2, cn_2, 1.0), cc_2 * bb_2)
+        pn_3 = pick(nz_3, (gn_3 * gn_3) / pick(nz_3, cn_3, 1.0), cc_3 * bb_3)
+        cc_0 = pick(act_0, cn_0, cc_0)
+        cc_1 = pick(act_1, cn_1, cc_1)
+        cc_2 = pick(act_2, cn_2, cc_2)
+        cc_3 = pick(act_3, cn_3, cc_3)
+        ss_0 = pick(act_0, sn_0, ss_0)
+        ss_1 = pick(act_1, sn_1, ss_1)
+        ss_2 = pick(act_2, sn_2, ss_2)
+        ss_3 = pick(act_3, sn_3, ss_3)
+        gam_0 = pick(act_0, gn_0, gam_0)
+        gam_1 = pick(act_1, gn_1, gam_1)
+        gam_2 = pick(act_2, gn_2, gam_2)
+        gam_3 = pick(act_3, gn_3, gam_3)
+        p_0 = pick(act_0, pn_0, p_0)
+        p_1 = pick(act_1, pn_1, p_1)
+        p_2 = pick(act_2, pn_2, p_2)
+        p_3 = pick(act_3, pn_3, p_3)
+        fin_0 = act_0 & (m_0 == 2.0)
+        fin_1 = act_1 & (m_1 == 2.0)
+        fin_2 = act_2 & (m_2 == 2.0)
+        fin_3 = act_3 & (m_3 == 2.0)
+        e1_0 = pick(fin_0, ss_0 * p_0, e1_0)
+        e1_1 = pick(fin_1, ss_1 * p_1, e1_1)
+        e1_2 = pick(fin_2, ss_2 * p_2, e1_2)
+        e1_3 = pick(fin_3, ss_3 * p_3, e1_3)
+        d2_0 = pick(fin_0, mu_0 + gam_0, d2_0)
+        d2_1 = pick(fin_1, mu_1 + gam_1, d2_1)
+        d2_2 = pick(fin_2, mu_2 + gam_2, d2_2)
+        d2_3 = pick(fin_3, mu_3 + gam_3, d2_3)
         first_0 = lo_0 == 2.0
         first_1 = lo_1 == 2.0
         first_2 = lo_2 == 2.0
         first_3 = lo_3 == 2.0
-        x_0 = pick(first_0, d2_0 - mu_0, e1_0)
-        x_1 = pick(first_1, d2_1 - mu_1, e1_1)
-        x_2 = pick(first_2, d2_2 - mu_2, e1_2)
-        x_3 = pick(first_3, d2_3 - mu_3, e1_3)
-        z_0 = pick(first_0, e2_0, g_0)
-        z_1 = pick(first_1, e2_1, g_1)
-        z_2 = pick(first_2, e2_2, g_2)
-        z_3 = pick(first_3, e2_3, g_3)
-        r_0 = math.sqrt(x_0 * x_0 + z_0 * z_0)
-        r_1 = math.sqrt(x_1 * x_1 + z_1 * z_1)
-        r_2 = math.sqrt(x_2 * x_2 + z_2 * z_2)
-        r_3 = math.sqrt(x_3 * x_3 + z_3 * z_3)
+        gam_0 = pick(first_0, d2_0 - mu_0, gam_0)
+        gam_1 = pick(first_1, d2_1 - mu_1, gam_1)
+        gam_2 = pick(first_2, d2_2 - mu_2, gam_2)
+        gam_3 = pick(first_3, d2_3 - mu_3, gam_3)
+        p_0 = pick(first_0, gam_0 * gam_0, p_0)
+        p_1 = pick(first_1, gam_1 * gam_1, p_1)
+        p_2 = pick(first_2, gam_2 * gam_2, p_2)
+        p_3 = pick(first_3, gam_3 * gam_3, p_3)
+        cc_0 = pick(first_0, 1.0, cc_0)
+        cc_1 = pick(first_1, 1.0, cc_1)
+        cc_2 = pick(first_2, 1.0, cc_2)
+        cc_3 = pick(first_3, 1.0, cc_3)
+        ss_0 = pick(first_0, 0.0, ss_0)
+        ss_1 = pick(first_1, 0.0, ss_1)
+        ss_2 = pick(first_2, 0.0, ss_2)
+        ss_3 = pick(first_3, 0.0, ss_3)
         act_0 = (lo_0 <= 2.0) & (2.0 < m_0)
         act_1 = (lo_1 <= 2.0) & (2.0 < m_1)
         act_2 = (lo_2 <= 2.0) & (2.0 < m_2)
         act_3 = (lo_3 <= 2.0) & (2.0 < m_3)
-        ok_0 = act_0 & (r_0 != 0.0)
-        ok_1 = act_1 & (r_1 != 0.0)
-        ok_2 = act_2 & (r_2 != 0.0)
-        ok_3 = act_3 & (r_3 != 0.0)
-        inv_0 = 1.0 / pick(ok_0, r_0, 1.0)
-        inv_1 = 1.0 / pick(ok_1, r_1, 1.0)
-        inv_2 = 1.0 / pick(ok_2, r_2, 1.0)
-        inv_3 = 1.0 / pick(ok_3, r_3, 1.0)
-        cc_0 = pick(ok_0, x_0 * inv_0, 1.0)
-        cc_1 = pick(ok_1, x_1 * inv_1, 1.0)
-        cc_2 = pick(ok_2, x_2 * inv_2, 1.0)
-        cc_3 = pick(ok_3, x_3 * inv_3, 1.0)
-        ss_0 = pick(ok_0, z_0 * inv_0, 0.0)
-        ss_1 = pick(ok_1, z_1 * inv_1, 0.0)
-        ss_2 = pick(ok_2, z_2 * inv_2, 0.0)
-        ss_3 = pick(ok_3, z_3 * inv_3, 0.0)
-        e1_0 = pick(act_0 & (lo_0 < 2.0), r_0, e1_0)
-        e1_1 = pick(act_1 & (lo_1 < 2.0), r_1, e1_1)
-        e1_2 = pick(act_2 & (lo_2 < 2.0), r_2, e1_2)
-        e1_3 = pick(act_3 & (lo_3 < 2.0), r_3, e1_3)
-        p_0 = d2_0
-        p_1 = d2_1
-        p_2 = d2_2
-        p_3 = d2_3
-        q_0 = d3_0
-        q_1 = d3_1
-        q_2 = d3_2
-        q_3 = d3_3
-        t_0 = e2_0
-        t_1 = e2_1
-        t_2 = e2_2
-        t_3 = e2_3
-        cs_0 = cc_0 * ss_0
-        cs_1 = cc_1 * ss_1
-        cs_2 = cc_2 * ss_2
-        cs_3 = cc_3 * ss_3
-        c2_0 = cc_0 * cc_0
-        c2_1 = cc_1 * cc_1
-        c2_2 = cc_2 * cc_2
-        c2_3 = cc_3 * cc_3
-        s2_0 = ss_0 * ss_0
-        s2_1 = ss_1 * ss_1
-        s2_2 = ss_2 * ss_2
-        s2_3 = ss_3 * ss_3
-        d2_0 = c2_0 * p_0 + 2.0 * cs_0 * t_0 + s2_0 * q_0
-        d2_1 = c2_1 * p_1 + 2.0 * cs_1 * t_1 + s2_1 * q_1
-        d2_2 = c2_2 * p_2 + 2.0 * cs_2 * t_2 + s2_2 * q_2
-        d2_3 = c2_3 * p_3 + 2.0 * cs_3 * t_3 + s2_3 * q_3
-        d3_0 = s2_0 * p_0 - 2.0 * cs_0 * t_0 + c2_0 * q_0
-        d3_1 = s2_1 * p_1 - 2.0 * cs_1 * t_1 + c2_1 * q_1
-        d3_2 = s2_2 * p_2 - 2.0 * cs_2 * t_2 + c2_2 * q_2
-        d3_3 = s2_3 * p_3 - 2.0 * cs_3 * t_3 + c2_3 * q_3
-        e2_0 = cs_0 * (q_0 - p_0) + (c2_0 - s2_0) * t_0
-        e2_1 = cs_1 * (q_1 - p_1) + (c2_1 - s2_1) * t_1
-        e2_2 = cs_2 * (q_2 - p_2) + (c2_2 - s2_2) * t_2
-        e2_3 = cs_3 * (q_3 - p_3) + (c2_3 - s2_3) * t_3
-        g_0 = ss_0 * e3_0
-        g_1 = ss_1 * e3_1
-        g_2 = ss_2 * e3_2
-        g_3 = ss_3 * e3_3
-        e3_0 = cc_0 * e3_0
-        e3_1 = cc_1 * e3_1
-        e3_2 = cc_2 * e3_2
-        e3_3 = cc_3 * e3_3
+        bb_0 = e2_0
+        bb_1 = e2_1
+        bb_2 = e2_2
+        bb_3 = e2_3
+        r_0 = p_0 + bb_0
+        r_1 = p_1 + bb_1
+        r_2 = p_2 + bb_2
+        r_3 = p_3 + bb_3
+        e1_0 = pick(act_0 & (lo_0 < 2.0), ss_0 * r_0, e1_0)
+        e1_1 = pick(act_1 & (lo_1 < 2.0), ss_1 * r_1, e1_1)
+        e1_2 = pick(act_2 & (lo_2 < 2.0), ss_2 * r_2, e1_2)
+        e1_3 = pick(act_3 & (lo_3 < 2.0), ss_3 * r_3, e1_3)
+        inv_0 = 1.0 / pick(act_0, r_0, 1.0)
+        inv_1 = 1.0 / pick(act_1, r_1, 1.0)
+        inv_2 = 1.0 / pick(act_2, r_2, 1.0)
+        inv_3 = 1.0 / pick(act_3, r_3, 1.0)
+        cn_0 = p_0 * inv_0
+        cn_1 = p_1 * inv_1
+        cn_2 = p_2 * inv_2
+        cn_3 = p_3 * inv_3
+        sn_0 = bb_0 * inv_0
+        sn_1 = bb_1 * inv_1
+        sn_2 = bb_2 * inv_2
+        sn_3 = bb_3 * inv_3
+        gn_0 = cn_0 * (d3_0 - mu_0) - sn_0 * gam_0
+        gn_1 = cn_1 * (d3_1 - mu_1) - sn_1 * gam_1
+        gn_2 = cn_2 * (d3_2 - mu_2) - sn_2 * gam_2
+        gn_3 = cn_3 * (d3_3 - mu_3) - sn_3 * gam_3
+        d2_0 = pick(act_0, gam_0 + (d3_0 - gn_0), d2_0)
+        d2_1 = pick(act_1, gam_1 + (d3_1 - gn_1), d2_1)
+        d2_2 = pick(act_2, gam_2 + (d3_2 - gn_2), d2_2)
+        d2_3 = pick(act_3, gam_3 + (d3_3 - gn_3), d2_3)
+        nz_0 = cn_0 != 0.0
+        nz_1 = cn_1 != 0.0
+        nz_2 = cn_2 != 0.0
+        nz_3 = cn_3 != 0.0
+        pn_0 = pick(nz_0, (gn_0 * gn_0) / pick(nz_0, cn_0, 1.0), cc_0 * bb_0)
+        pn_1 = pick(nz_1, (gn_1 * gn_1) / pick(nz_1, cn_1, 1.0), cc_1 * bb_1)
+        pn_2 = pick(nz_2, (gn_2 * gn_2) / pick(nz_2, cn_2, 1.0), cc_2 * bb_2)
+        pn_3 = pick(nz_3, (gn_3 * gn_3) / pick(nz_3, cn_3, 1.0), cc_3 * bb_3)
+        cc_0 = pick(act_0, cn_0, cc_0)
+        cc_1 = pick(act_1, cn_1, cc_1)
+        cc_2 = pick(act_2, cn_2, cc_2)
+        cc_3 = pick(act_3, cn_3, cc_3)
+        ss_0 = pick(act_0, sn_0, ss_0)
+        ss_1 = pick(act_1, sn_1, ss_1)
+        ss_2 = pick(act_2, sn_2, ss_2)
+        ss_3 = pick(act_3, sn_3, ss_3)
+        gam_0 = pick(act_0, gn_0, gam_0)
+        gam_1 = pick(act_1, gn_1, gam_1)
+        gam_2 = pick(act_2, gn_2, gam_2)
+        gam_3 = pick(act_3, gn_3, gam_3)
+        p_0 = pick(act_0, pn_0, p_0)
+        p_1 = pick(act_1, pn_1, p_1)
+        p_2 = pick(act_2, pn_2, p_2)
+        p_3 = pick(act_3, pn_3, p_3)
+        fin_0 = act_0 & (m_0 == 3.0)
+        fin_1 = act_1 & (m_1 == 3.0)
+        fin_2 = act_2 & (m_2 == 3.0)
+        fin_3 = act_3 & (m_3 == 3.0)
+        e2_0 = pick(fin_0, ss_0 * p_0, e2_0)
+        e2_1 = pick(fin_1, ss_1 * p_1, e2_1)
+        e2_2 = pick(fin_2, ss_2 * p_2, e2_2)
+        e2_3 = pick(fin_3, ss_3 * p_3, e2_3)
+        d3_0 = pick(fin_0, mu_0 + gam_0, d3_0)
+        d3_1 = pick(fin_1, mu_1 + gam_1, d3_1)
+        d3_2 = pick(fin_2, mu_2 + gam_2, d3_2)
+        d3_3 = pick(fin_3, mu_3 + gam_3, d3_3)
         first_0 = lo_0 == 3.0
         first_1 = lo_1 == 3.0
         first_2 = lo_2 == 3.0
         first_3 = lo_3 == 3.0
-        x_0 = pick(first_0, d3_0 - mu_0, e2_0)
-        x_1 = pick(first_1, d3_1 - mu_1, e2_1)
-        x_2 = pick(first_2, d3_2 - mu_2, e2_2)
-        x_3 = pick(first_3, d3_3 - mu_3, e2_3)
-        z_0 = pick(first_0, e3_0, g_0)
-        z_1 = pick(first_1, e3_1, g_1)
-        z_2 = pick(first_2, e3_2, g_2)
-        z_3 = pick(first_3, e3_3, g_3)
-        r_0 = math.sqrt(x_0 * x_0 + z_0 * z_0)
-        r_1 = math.sqrt(x_1 * x_1 + z_1 * z_1)
-        r_2 = math.sqrt(x_2 * x_2 + z_2 * z_2)
-        r_3 = math.sqrt(x_3 * x_3 + z_3 * z_3)
+        gam_0 = pick(first_0, d3_0 - mu_0, gam_0)
+        gam_1 = pick(first_1, d3_1 - mu_1, gam_1)
+        gam_2 = pick(first_2, d3_2 - mu_2, gam_2)
+        gam_3 = pick(first_3, d3_3 - mu_3, gam_3)
+        p_0 = pick(first_0, gam_0 * gam_0, p_0)
+        p_1 = pick(first_1, gam_1 * gam_1, p_1)
+        p_2 = pick(first_2, gam_2 * gam_2, p_2)
+        p_3 = pick(first_3, gam_3 * gam_3, p_3)
+        cc_0 = pick(first_0, 1.0, cc_0)
+        cc_1 = pick(first_1, 1.0, cc_1)
+        cc_2 = pick(first_2, 1.0, cc_2)
+        cc_3 = pick(first_3, 1.0, cc_3)
+        ss_0 = pick(first_0, 0.0, ss_0)
+        ss_1 = pick(first_1, 0.0, ss_1)
+        ss_2 = pick(first_2, 0.0, ss_2)
+        ss_3 = pick(first_3, 0.0, ss_3)
         act_0 = (lo_0 <= 3.0) & (3.0 < m_0)
         act_1 = (lo_1 <= 3.0) & (3.0 < m_1)
         act_2 = (lo_2 <= 3.0) & (3.0 < m_2)
         act_3 = (lo_3 <= 3.0) & (3.0 < m_3)
-        ok_0 = act_0 & (r_0 != 0.0)
-        ok_1 = act_1 & (r_1 != 0.0)
-        ok_2 = act_2 & (r_2 != 0.0)
-        ok_3 = act_3 & (r_3 != 0.0)
-        inv_0 = 1.0 / pick(ok_0, r_0, 1.0)
-        inv_1 = 1.0 / pick(ok_1, r_1, 1.0)
-        inv_2 = 1.0 / pick(ok_2, r_2, 1.0)
-        inv_3 = 1.0 / pick(ok_3, r_3, 1.0)
-        cc_0 = pick(ok_0, x_0 * inv_0, 1.0)
-        cc_1 = pick(ok_1, x_1 * inv_1, 1.0)
-        cc_2 = pick(ok_2, x_2 * inv_2, 1.0)
-        cc_3 = pick(ok_3, x_3 * inv_3, 1.0)
-        ss_0 = pick(ok_0, z_0 * inv_0, 0.0)
-        ss_1 = pick(ok_1, z_1 * inv_1, 0.0)
-        ss_2 = pick(ok_2, z_2 * inv_2, 0.0)
-        ss_3 = pick(ok_3, z_3 * inv_3, 0.0)
-        e2_0 = pick(act_0 & (lo_0 < 3.0), r_0, e2_0)
-        e2_1 = pick(act_1 & (lo_1 < 3.0), r_1, e2_1)
-        e2_2 = pick(act_2 & (lo_2 < 3.0), r_2, e2_2)
-        e2_3 = pick(act_3 & (lo_3 < 3.0), r_3, e2_3)
-        p_0 = d3_0
-        p_1 = d3_1
-        p_2 = d3_2
-        p_3 = d3_3
-        q_0 = d4_0
-        q_1 = d4_1
-        q_2 = d4_2
-        q_3 = d4_3
-        t_0 = e3_0
-        t_1 = e3_1
-        t_2 = e3_2
-        t_3 = e3_3
-        cs_0 = cc_0 * ss_0
-        cs_1 = cc_1 * ss_1
-        cs_2 = cc_2 * ss_2
-        cs_3 = cc_3 * ss_3
-        c2_0 = cc_0 * cc_0
-        c2_1 = cc_1 * cc_1
-        c2_2 = cc_2 * cc_2
-        c2_3 = cc_3 * cc_3
-        s2_0 = ss_0 * ss_0
-        s2_1 = ss_1 * ss_1
-        s2_2 = ss_2 * ss_2
-        s2_3 = ss_3 * ss_3
-        d3_0 = c2_0 * p_0 + 2.0 * cs_0 * t_0 + s2_0 * q_0
-        d3_1 = c2_1 * p_1 + 2.0 * cs_1 * t_1 + s2_1 * q_1
-        d3_2 = c2_2 * p_2 + 2.0 * cs_2 * t_2 + s2_2 * q_2
-        d3_3 = c2_3 * p_3 + 2.0 * cs_3 * t_3 + s2_3 * q_3
-        d4_0 = s2_0 * p_0 - 2.0 * cs_0 * t_0 + c2_0 * q_0
-        d4_1 = s2_1 * p_1 - 2.0 * cs_1 * t_1 + c2_1 * q_1
-        d4_2 = s2_2 * p_2 - 2.0 * cs_2 * t_2 + c2_2 * q_2
-        d4_3 = s2_3 * p_3 - 2.0 * cs_3 * t_3 + c2_3 * q_3
-        e3_0 = cs_0 * (q_0 - p_0) + (c2_0 - s2_0) * t_0
-        e3_1 = cs_1 * (q_1 - p_1) + (c2_1 - s2_1) * t_1
-        e3_2 = cs_2 * (q_2 - p_2) + (c2_2 - s2_2) * t_2
-        e3_3 = cs_3 * (q_3 - p_3) + (c2_3 - s2_3) * t_3
+        bb_0 = e3_0
+        bb_1 = e3_1
+        bb_2 = e3_2
+        bb_3 = e3_3
+        r_0 = p_0 + bb_0
+        r_1 = p_1 + bb_1
+        r_2 = p_2 + bb_2
+        r_3 = p_3 + bb_3
+        e2_0 = pick(act_0 & (lo_0 < 3.0), ss_0 * r_0, e2_0)
+        e2_1 = pick(act_1 & (lo_1 < 3.0), ss_1 * r_1, e2_1)
+        e2_2 = pick(act_2 & (lo_2 < 3.0), ss_2 * r_2, e2_2)
+        e2_3 = pick(act_3 & (lo_3 < 3.0), ss_3 * r_3, e2_3)
+        inv_0 = 1.0 / pick(act_0, r_0, 1.0)
+        inv_1 = 1.0 / pick(act_1, r_1, 1.0)
+        inv_2 = 1.0 / pick(act_2, r_2, 1.0)
+        inv_3 = 1.0 / pick(act_3, r_3, 1.0)
+        cn_0 = p_0 * inv_0
+        cn_1 = p_1 * inv_1
+        cn_2 = p_2 * inv_2
+        cn_3 = p_3 * inv_3
+        sn_0 = bb_0 * inv_0
+        sn_1 = bb_1 * inv_1
+        sn_2 = bb_2 * inv_2
+        sn_3 = bb_3 * inv_3
+        gn_0 = cn_0 * (d4_0 - mu_0) - sn_0 * gam_0
+        gn_1 = cn_1 * (d4_1 - mu_1) - sn_1 * gam_1
+        gn_2 = cn_2 * (d4_2 - mu_2) - sn_2 * gam_2
+        gn_3 = cn_3 * (d4_3 - mu_3) - sn_3 * gam_3
+        d3_0 = pick(act_0, gam_0 + (d4_0 - gn_0), d3_0)
+        d3_1 = pick(act_1, gam_1 + (d4_1 - gn_1), d3_1)
+        d3_2 = pick(act_2, gam_2 + (d4_2 - gn_2), d3_2)
+        d3_3 = pick(act_3, gam_3 + (d4_3 - gn_3), d3_3)
+        nz_0 = cn_0 != 0.0
+        nz_1 = cn_1 != 0.0
+        nz_2 = cn_2 != 0.0
+        nz_3 = cn_3 != 0.0
+        pn_0 = pick(nz_0, (gn_0 * gn_0) / pick(nz_0, cn_0, 1.0), cc_0 * bb_0)
+        pn_1 = pick(nz_1, (gn_1 * gn_1) / pick(nz_1, cn_1, 1.0), cc_1 * bb_1)
+        pn_2 = pick(nz_2, (gn_2 * gn_2) / pick(nz_2, cn_2, 1.0), cc_2 * bb_2)
+        pn_3 = pick(nz_3, (gn_3 * gn_3) / pick(nz_3, cn_3, 1.0), cc_3 * bb_3)
+        cc_0 = pick(act_0, cn_0, cc_0)
+        cc_1 = pick(act_1, cn_1, cc_1)
+        cc_2 = pick(act_2, cn_2, cc_2)
+        cc_3 = pick(act_3, cn_3, cc_3)
+        ss_0 = pick(act_0, sn_0, ss_0)
+        ss_1 = pick(act_1, sn_1, ss_1)
+        ss_2 = pick(act_2, sn_2, ss_2)
+        ss_3 = pick(act_3, sn_3, ss_3)
+        gam_0 = pick(act_0, gn_0, gam_0)
+        gam_1 = pick(act_1, gn_1, gam_1)
+        gam_2 = pick(act_2, gn_2, gam_2)
+        gam_3 = pick(act_3, gn_3, gam_3)
+        p_0 = pick(act_0, pn_0, p_0)
+        p_1 = pick(act_1, pn_1, p_1)
+        p_2 = pick(act_2, pn_2, p_2)
+        p_3 = pick(act_3, pn_3, p_3)
+        fin_0 = act_0 & (m_0 == 4.0)
+        fin_1 = act_1 & (m_1 == 4.0)
+        fin_2 = act_2 & (m_2 == 4.0)
+        fin_3 = act_3 & (m_3 == 4.0)
+        e3_0 = pick(fin_0, ss_0 * p_0, e3_0)
+        e3_1 = pick(fin_1, ss_1 * p_1, e3_1)
+        e3_2 = pick(fin_2, ss_2 * p_2, e3_2)
+        e3_3 = pick(fin_3, ss_3 * p_3, e3_3)
+        d4_0 = pick(fin_0, mu_0 + gam_0, d4_0)
+        d4_1 = pick(fin_1, mu_1 + gam_1, d4_1)
+        d4_2 = pick(fin_2, mu_2 + gam_2, d4_2)
+        d4_3 = pick(fin_3, mu_3 + gam_3, d4_3)
         # deflate, for the next step and the count of lanes not done
-        e0_0 = pick(e0_0 * e0_0 <= thr_0, 0.0, e0_0)
-        e0_1 = pick(e0_1 * e0_1 <= thr_1, 0.0, e0_1)
-        e0_2 = pick(e0_2 * e0_2 <= thr_2, 0.0, e0_2)
-        e0_3 = pick(e0_3 * e0_3 <= thr_3, 0.0, e0_3)
-        e1_0 = pick(e1_0 * e1_0 <= thr_0, 0.0, e1_0)
-        e1_1 = pick(e1_1 * e1_1 <= thr_1, 0.0, e1_1)
-        e1_2 = pick(e1_2 * e1_2 <= thr_2, 0.0, e1_2)
-        e1_3 = pick(e1_3 * e1_3 <= thr_3, 0.0, e1_3)
-        e2_0 = pick(e2_0 * e2_0 <= thr_0, 0.0, e2_0)
-        e2_1 = pick(e2_1 * e2_1 <= thr_1, 0.0, e2_1)
-        e2_2 = pick(e2_2 * e2_2 <= thr_2, 0.0, e2_2)
-        e2_3 = pick(e2_3 * e2_3 <= thr_3, 0.0, e2_3)
-        e3_0 = pick(e3_0 * e3_0 <= thr_0, 0.0, e3_0)
-        e3_1 = pick(e3_1 * e3_1 <= thr_1, 0.0, e3_1)
-        e3_2 = pick(e3_2 * e3_2 <= thr_2, 0.0, e3_2)
-        e3_3 = pick(e3_3 * e3_3 <= thr_3, 0.0, e3_3)
+        e0_0 = pick(e0_0 <= thr_0, 0.0, e0_0)
+        e0_1 = pick(e0_1 <= thr_1, 0.0, e0_1)
+        e0_2 = pick(e0_2 <= thr_2, 0.0, e0_2)
+        e0_3 = pick(e0_3 <= thr_3, 0.0, e0_3)
+        e1_0 = pick(e1_0 <= thr_0, 0.0, e1_0)
+        e1_1 = pick(e1_1 <= thr_1, 0.0, e1_1)
+        e1_2 = pick(e1_2 <= thr_2, 0.0, e1_2)
+        e1_3 = pick(e1_3 <= thr_3, 0.0, e1_3)
+        e2_0 = pick(e2_0 <= thr_0, 0.0, e2_0)
+        e2_1 = pick(e2_1 <= thr_1, 0.0, e2_1)
+        e2_2 = pick(e2_2 <= thr_2, 0.0, e2_2)
+        e2_3 = pick(e2_3 <= thr_3, 0.0, e2_3)
+        e3_0 = pick(e3_0 <= thr_0, 0.0, e3_0)
+        e3_1 = pick(e3_1 <= thr_1, 0.0, e3_1)
+        e3_2 = pick(e3_2 <= thr_2, 0.0, e3_2)
+        e3_3 = pick(e3_3 <= thr_3, 0.0, e3_3)
         m_0 = pick((m_0 == 4.0) & (e3_0 == 0.0), 3.0, m_0)
         m_1 = pick((m_1 == 4.0) & (e3_1 == 0.0), 3.0, m_1)
         m_2 = pick((m_2 == 4.0) & (e3_2 == 0.0), 3.0, m_2)
@@ -1489,10 +1597,11 @@ def qr_pass_6(S, L):
     """One QR step on every lane of a block of 6 x 6 tridiagonals (generated).
 
     ``S`` is flat, row ``r`` of lane ``ln`` at ``S[r * 32 + ln]``: rows ``0 .. 5``
-    the diagonal, ``6 .. 10`` the off-diagonal, ``11`` the bottom ``m`` of the
-    lane's unreduced block (0: done), ``12`` the deflation threshold on ``e^2``. ``L`` must
-    be 32; the caller deflates before the first step. Returns ``left + 64 * full``:
-    ``left`` lanes are not done, ``full`` of them still reach the bottom row.
+    the diagonal, ``6 .. 10`` the squared off-diagonal ``e^2``, ``11`` the bottom
+    ``m`` of the lane's unreduced block (0: done), ``12`` the deflation threshold on
+    ``e^2``. ``L`` must be 32; the caller deflates before the first step. Returns
+    ``left + 64 * full``: ``left`` lanes are not done, ``full`` of them still reach the
+    bottom row.
     """
     left = 0
     full = 0
@@ -1652,448 +1761,493 @@ def qr_pass_6(S, L):
         delta_1 = 0.5 * (a_1 - c_1)
         delta_2 = 0.5 * (a_2 - c_2)
         delta_3 = 0.5 * (a_3 - c_3)
-        den_0 = delta_0 + math.copysign(math.sqrt(delta_0 * delta_0 + b_0 * b_0), delta_0)
-        den_1 = delta_1 + math.copysign(math.sqrt(delta_1 * delta_1 + b_1 * b_1), delta_1)
-        den_2 = delta_2 + math.copysign(math.sqrt(delta_2 * delta_2 + b_2 * b_2), delta_2)
-        den_3 = delta_3 + math.copysign(math.sqrt(delta_3 * delta_3 + b_3 * b_3), delta_3)
+        den_0 = delta_0 + math.copysign(math.sqrt(delta_0 * delta_0 + b_0), delta_0)
+        den_1 = delta_1 + math.copysign(math.sqrt(delta_1 * delta_1 + b_1), delta_1)
+        den_2 = delta_2 + math.copysign(math.sqrt(delta_2 * delta_2 + b_2), delta_2)
+        den_3 = delta_3 + math.copysign(math.sqrt(delta_3 * delta_3 + b_3), delta_3)
         den_0 = pick(den_0 != 0.0, den_0, 1.0)
         den_1 = pick(den_1 != 0.0, den_1, 1.0)
         den_2 = pick(den_2 != 0.0, den_2, 1.0)
         den_3 = pick(den_3 != 0.0, den_3, 1.0)
-        mu_0 = c_0 - (b_0 * b_0) / den_0
-        mu_1 = c_1 - (b_1 * b_1) / den_1
-        mu_2 = c_2 - (b_2 * b_2) / den_2
-        mu_3 = c_3 - (b_3 * b_3) / den_3
-        # chase the bulge g down the block; identity rotations outside it
-        g_0 = 0.0
-        g_1 = 0.0
-        g_2 = 0.0
-        g_3 = 0.0
-        x_0 = d0_0 - mu_0
-        x_1 = d0_1 - mu_1
-        x_2 = d0_2 - mu_2
-        x_3 = d0_3 - mu_3
-        z_0 = e0_0
-        z_1 = e0_1
-        z_2 = e0_2
-        z_3 = e0_3
-        r_0 = math.sqrt(x_0 * x_0 + z_0 * z_0)
-        r_1 = math.sqrt(x_1 * x_1 + z_1 * z_1)
-        r_2 = math.sqrt(x_2 * x_2 + z_2 * z_2)
-        r_3 = math.sqrt(x_3 * x_3 + z_3 * z_3)
+        mu_0 = c_0 - b_0 / den_0
+        mu_1 = c_1 - b_1 / den_1
+        mu_2 = c_2 - b_2 / den_2
+        mu_3 = c_3 - b_3 / den_3
+        # root-free chase down the block (gam, p, cc, ss: the rotation state); no change
+        # outside it
+        gam_0 = d0_0 - mu_0
+        gam_1 = d0_1 - mu_1
+        gam_2 = d0_2 - mu_2
+        gam_3 = d0_3 - mu_3
+        p_0 = gam_0 * gam_0
+        p_1 = gam_1 * gam_1
+        p_2 = gam_2 * gam_2
+        p_3 = gam_3 * gam_3
+        cc_0 = 1.0
+        cc_1 = 1.0
+        cc_2 = 1.0
+        cc_3 = 1.0
+        ss_0 = 0.0
+        ss_1 = 0.0
+        ss_2 = 0.0
+        ss_3 = 0.0
         act_0 = (lo_0 <= 0.0) & (0.0 < m_0)
         act_1 = (lo_1 <= 0.0) & (0.0 < m_1)
         act_2 = (lo_2 <= 0.0) & (0.0 < m_2)
         act_3 = (lo_3 <= 0.0) & (0.0 < m_3)
-        ok_0 = act_0 & (r_0 != 0.0)
-        ok_1 = act_1 & (r_1 != 0.0)
-        ok_2 = act_2 & (r_2 != 0.0)
-        ok_3 = act_3 & (r_3 != 0.0)
-        inv_0 = 1.0 / pick(ok_0, r_0, 1.0)
-        inv_1 = 1.0 / pick(ok_1, r_1, 1.0)
-        inv_2 = 1.0 / pick(ok_2, r_2, 1.0)
-        inv_3 = 1.0 / pick(ok_3, r_3, 1.0)
-        cc_0 = pick(ok_0, x_0 * inv_0, 1.0)
-        cc_1 = pick(ok_1, x_1 * inv_1, 1.0)
-        cc_2 = pick(ok_2, x_2 * inv_2, 1.0)
-        cc_3 = pick(ok_3, x_3 * inv_3, 1.0)
-        ss_0 = pick(ok_0, z_0 * inv_0, 0.0)
-        ss_1 = pick(ok_1, z_1 * inv_1, 0.0)
-        ss_2 = pick(ok_2, z_2 * inv_2, 0.0)
-        ss_3 = pick(ok_3, z_3 * inv_3, 0.0)
-        p_0 = d0_0
-        p_1 = d0_1
-        p_2 = d0_2
-        p_3 = d0_3
-        q_0 = d1_0
-        q_1 = d1_1
-        q_2 = d1_2
-        q_3 = d1_3
-        t_0 = e0_0
-        t_1 = e0_1
-        t_2 = e0_2
-        t_3 = e0_3
-        cs_0 = cc_0 * ss_0
-        cs_1 = cc_1 * ss_1
-        cs_2 = cc_2 * ss_2
-        cs_3 = cc_3 * ss_3
-        c2_0 = cc_0 * cc_0
-        c2_1 = cc_1 * cc_1
-        c2_2 = cc_2 * cc_2
-        c2_3 = cc_3 * cc_3
-        s2_0 = ss_0 * ss_0
-        s2_1 = ss_1 * ss_1
-        s2_2 = ss_2 * ss_2
-        s2_3 = ss_3 * ss_3
-        d0_0 = c2_0 * p_0 + 2.0 * cs_0 * t_0 + s2_0 * q_0
-        d0_1 = c2_1 * p_1 + 2.0 * cs_1 * t_1 + s2_1 * q_1
-        d0_2 = c2_2 * p_2 + 2.0 * cs_2 * t_2 + s2_2 * q_2
-        d0_3 = c2_3 * p_3 + 2.0 * cs_3 * t_3 + s2_3 * q_3
-        d1_0 = s2_0 * p_0 - 2.0 * cs_0 * t_0 + c2_0 * q_0
-        d1_1 = s2_1 * p_1 - 2.0 * cs_1 * t_1 + c2_1 * q_1
-        d1_2 = s2_2 * p_2 - 2.0 * cs_2 * t_2 + c2_2 * q_2
-        d1_3 = s2_3 * p_3 - 2.0 * cs_3 * t_3 + c2_3 * q_3
-        e0_0 = cs_0 * (q_0 - p_0) + (c2_0 - s2_0) * t_0
-        e0_1 = cs_1 * (q_1 - p_1) + (c2_1 - s2_1) * t_1
-        e0_2 = cs_2 * (q_2 - p_2) + (c2_2 - s2_2) * t_2
-        e0_3 = cs_3 * (q_3 - p_3) + (c2_3 - s2_3) * t_3
-        g_0 = ss_0 * e1_0
-        g_1 = ss_1 * e1_1
-        g_2 = ss_2 * e1_2
-        g_3 = ss_3 * e1_3
-        e1_0 = cc_0 * e1_0
-        e1_1 = cc_1 * e1_1
-        e1_2 = cc_2 * e1_2
-        e1_3 = cc_3 * e1_3
+        bb_0 = e0_0
+        bb_1 = e0_1
+        bb_2 = e0_2
+        bb_3 = e0_3
+        r_0 = p_0 + bb_0
+        r_1 = p_1 + bb_1
+        r_2 = p_2 + bb_2
+        r_3 = p_3 + bb_3
+        inv_0 = 1.0 / pick(act_0, r_0, 1.0)
+        inv_1 = 1.0 / pick(act_1, r_1, 1.0)
+        inv_2 = 1.0 / pick(act_2, r_2, 1.0)
+        inv_3 = 1.0 / pick(act_3, r_3, 1.0)
+        cn_0 = p_0 * inv_0
+        cn_1 = p_1 * inv_1
+        cn_2 = p_2 * inv_2
+        cn_3 = p_3 * inv_3
+        sn_0 = bb_0 * inv_0
+        sn_1 = bb_1 * inv_1
+        sn_2 = bb_2 * inv_2
+        sn_3 = bb_3 * inv_3
+        gn_0 = cn_0 * (d1_0 - mu_0) - sn_0 * gam_0
+        gn_1 = cn_1 * (d1_1 - mu_1) - sn_1 * gam_1
+        gn_2 = cn_2 * (d1_2 - mu_2) - sn_2 * gam_2
+        gn_3 = cn_3 * (d1_3 - mu_3) - sn_3 * gam_3
+        d0_0 = pick(act_0, gam_0 + (d1_0 - gn_0), d0_0)
+        d0_1 = pick(act_1, gam_1 + (d1_1 - gn_1), d0_1)
+        d0_2 = pick(act_2, gam_2 + (d1_2 - gn_2), d0_2)
+        d0_3 = pick(act_3, gam_3 + (d1_3 - gn_3), d0_3)
+        nz_0 = cn_0 != 0.0
+        nz_1 = cn_1 != 0.0
+        nz_2 = cn_2 != 0.0
+        nz_3 = cn_3 != 0.0
+        pn_0 = pick(nz_0, (gn_0 * gn_0) / pick(nz_0, cn_0, 1.0), cc_0 * bb_0)
+        pn_1 = pick(nz_1, (gn_1 * gn_1) / pick(nz_1, cn_1, 1.0), cc_1 * bb_1)
+        pn_2 = pick(nz_2, (gn_2 * gn_2) / pick(nz_2, cn_2, 1.0), cc_2 * bb_2)
+        pn_3 = pick(nz_3, (gn_3 * gn_3) / pick(nz_3, cn_3, 1.0), cc_3 * bb_3)
+        cc_0 = pick(act_0, cn_0, cc_0)
+        cc_1 = pick(act_1, cn_1, cc_1)
+        cc_2 = pick(act_2, cn_2, cc_2)
+        cc_3 = pick(act_3, cn_3, cc_3)
+        ss_0 = pick(act_0, sn_0, ss_0)
+        ss_1 = pick(act_1, sn_1, ss_1)
+        ss_2 = pick(act_2, sn_2, ss_2)
+        ss_3 = pick(act_3, sn_3, ss_3)
+        gam_0 = pick(act_0, gn_0, gam_0)
+        gam_1 = pick(act_1, gn_1, gam_1)
+        gam_2 = pick(act_2, gn_2, gam_2)
+        gam_3 = pick(act_3, gn_3, gam_3)
+        p_0 = pick(act_0, pn_0, p_0)
+        p_1 = pick(act_1, pn_1, p_1)
+        p_2 = pick(act_2, pn_2, p_2)
+        p_3 = pick(act_3, pn_3, p_3)
+        fin_0 = act_0 & (m_0 == 1.0)
+        fin_1 = act_1 & (m_1 == 1.0)
+        fin_2 = act_2 & (m_2 == 1.0)
+        fin_3 = act_3 & (m_3 == 1.0)
+        e0_0 = pick(fin_0, ss_0 * p_0, e0_0)
+        e0_1 = pick(fin_1, ss_1 * p_1, e0_1)
+        e0_2 = pick(fin_2, ss_2 * p_2, e0_2)
+        e0_3 = pick(fin_3, ss_3 * p_3, e0_3)
+        d1_0 = pick(fin_0, mu_0 + gam_0, d1_0)
+        d1_1 = pick(fin_1, mu_1 + gam_1, d1_1)
+        d1_2 = pick(fin_2, mu_2 + gam_2, d1_2)
+        d1_3 = pick(fin_3, mu_3 + gam_3, d1_3)
         first_0 = lo_0 == 1.0
         first_1 = lo_1 == 1.0
         first_2 = lo_2 == 1.0
         first_3 = lo_3 == 1.0
-        x_0 = pick(first_0, d1_0 - mu_0, e0_0)
-        x_1 = pick(first_1, d1_1 - mu_1, e0_1)
-        x_2 = pick(first_2, d1_2 - mu_2, e0_2)
-        x_3 = pick(first_3, d1_3 - mu_3, e0_3)
-        z_0 = pick(first_0, e1_0, g_0)
-        z_1 = pick(first_1, e1_1, g_1)
-        z_2 = pick(first_2, e1_2, g_2)
-        z_3 = pick(first_3, e1_3, g_3)
-        r_0 = math.sqrt(x_0 * x_0 + z_0 * z_0)
-        r_1 = math.sqrt(x_1 * x_1 + z_1 * z_1)
-        r_2 = math.sqrt(x_2 * x_2 + z_2 * z_2)
-        r_3 = math.sqrt(x_3 * x_3 + z_3 * z_3)
+        gam_0 = pick(first_0, d1_0 - mu_0, gam_0)
+        gam_1 = pick(first_1, d1_1 - mu_1, gam_1)
+        gam_2 = pick(first_2, d1_2 - mu_2, gam_2)
+        gam_3 = pick(first_3, d1_3 - mu_3, gam_3)
+        p_0 = pick(first_0, gam_0 * gam_0, p_0)
+        p_1 = pick(first_1, gam_1 * gam_1, p_1)
+        p_2 = pick(first_2, gam_2 * gam_2, p_2)
+        p_3 = pick(first_3, gam_3 * gam_3, p_3)
+        cc_0 = pick(first_0, 1.0, cc_0)
+        cc_1 = pick(first_1, 1.0, cc_1)
+        cc_2 = pick(first_2, 1.0, cc_2)
+        cc_3 = pick(first_3, 1.0, cc_3)
+        ss_0 = pick(first_0, 0.0, ss_0)
+        ss_1 = pick(first_1, 0.0, ss_1)
+        ss_2 = pick(first_2, 0.0, ss_2)
+        ss_3 = pick(first_3, 0.0, ss_3)
         act_0 = (lo_0 <= 1.0) & (1.0 < m_0)
         act_1 = (lo_1 <= 1.0) & (1.0 < m_1)
         act_2 = (lo_2 <= 1.0) & (1.0 < m_2)
         act_3 = (lo_3 <= 1.0) & (1.0 < m_3)
-        ok_0 = act_0 & (r_0 != 0.0)
-        ok_1 = act_1 & (r_1 != 0.0)
-        ok_2 = act_2 & (r_2 != 0.0)
-        ok_3 = act_3 & (r_3 != 0.0)
-        inv_0 = 1.0 / pick(ok_0, r_0, 1.0)
-        inv_1 = 1.0 / pick(ok_1, r_1, 1.0)
-        inv_2 = 1.0 / pick(ok_2, r_2, 1.0)
-        inv_3 = 1.0 / pick(ok_3, r_3, 1.0)
-        cc_0 = pick(ok_0, x_0 * inv_0, 1.0)
-        cc_1 = pick(ok_1, x_1 * inv_1, 1.0)
-        cc_2 = pick(ok_2, x_2 * inv_2, 1.0)
-        cc_3 = pick(ok_3, x_3 * inv_3, 1.0)
-        ss_0 = pick(ok_0, z_0 * inv_0, 0.0)
-        ss_1 = pick(ok_1, z_1 * inv_1, 0.0)
-        ss_2 = pick(ok_2, z_2 * inv_2, 0.0)
-        ss_3 = pick(ok_3, z_3 * inv_3, 0.0)
-        e0_0 = pick(act_0 & (lo_0 < 1.0), r_0, e0_0)
-        e0_1 = pick(act_1 & (lo_1 < 1.0), r_1, e0_1)
-        e0_2 = pick(act_2 & (lo_2 < 1.0), r_2, e0_2)
-        e0_3 = pick(act_3 & (lo_3 < 1.0), r_3, e0_3)
-        p_0 = d1_0
-        p_1 = d1_1
-        p_2 = d1_2
-        p_3 = d1_3
-        q_0 = d2_0
-        q_1 = d2_1
-        q_2 = d2_2
-        q_3 = d2_3
-        t_0 = e1_0
-        t_1 = e1_1
-        t_2 = e1_2
-        t_3 = e1_3
-        cs_0 = cc_0 * ss_0
-        cs_1 = cc_1 * ss_1
-        cs_2 = cc_2 * ss_2
-        cs_3 = cc_3 * ss_3
-        c2_0 = cc_0 * cc_0
-        c2_1 = cc_1 * cc_1
-        c2_2 = cc_2 * cc_2
-        c2_3 = cc_3 * cc_3
-        s2_0 = ss_0 * ss_0
-        s2_1 = ss_1 * ss_1
-        s2_2 = ss_2 * ss_2
-        s2_3 = ss_3 * ss_3
-        d1_0 = c2_0 * p_0 + 2.0 * cs_0 * t_0 + s2_0 * q_0
-        d1_1 = c2_1 * p_1 + 2.0 * cs_1 * t_1 + s2_1 * q_1
-        d1_2 = c2_2 * p_2 + 2.0 * cs_2 * t_2 + s2_2 * q_2
-        d1_3 = c2_3 * p_3 + 2.0 * cs_3 * t_3 + s2_3 * q_3
-        d2_0 = s2_0 * p_0 - 2.0 * cs_0 * t_0 + c2_0 * q_0
-        d2_1 = s2_1 * p_1 - 2.0 * cs_1 * t_1 + c2_1 * q_1
-        d2_2 = s2_2 * p_2 - 2.0 * cs_2 * t_2 + c2_2 * q_2
-        d2_3 = s2_3 * p_3 - 2.0 * cs_3 * t_3 + c2_3 * q_3
-        e1_0 = cs_0 * (q_0 - p_0) + (c2_0 - s2_0) * t_0
-        e1_1 = cs_1 * (q_1 - p_1) + (c2_1 - s2_1) * t_1
-        e1_2 = cs_2 * (q_2 - p_2) + (c2_2 - s2_2) * t_2
-        e1_3 = cs_3 * (q_3 - p_3) + (c2_3 - s2_3) * t_3
-        g_0 = ss_0 * e2_0
-        g_1 = ss_1 * e2_1
-        g_2 = ss_2 * e2_2
-        g_3 = ss_3 * e2_3
-        e2_0 = cc_0 * e2_0
-        e2_1 = cc_1 * e2_1
-        e2_2 = cc_2 * e2_2
-        e2_3 = cc_3 * e2_3
+        bb_0 = e1_0
+        bb_1 = e1_1
+        bb_2 = e1_2
+        bb_3 = e1_3
+        r_0 = p_0 + bb_0
+        r_1 = p_1 + bb_1
+        r_2 = p_2 + bb_2
+        r_3 = p_3 + bb_3
+        e0_0 = pick(act_0 & (lo_0 < 1.0), ss_0 * r_0, e0_0)
+        e0_1 = pick(act_1 & (lo_1 < 1.0), ss_1 * r_1, e0_1)
+        e0_2 = pick(act_2 & (lo_2 < 1.0), ss_2 * r_2, e0_2)
+        e0_3 = pick(act_3 & (lo_3 < 1.0), ss_3 * r_3, e0_3)
+        inv_0 = 1.0 / pick(act_0, r_0, 1.0)
+        inv_1 = 1.0 / pick(act_1, r_1, 1.0)
+        inv_2 = 1.0 / pick(act_2, r_2, 1.0)
+        inv_3 = 1.0 / pick(act_3, r_3, 1.0)
+        cn_0 = p_0 * inv_0
+        cn_1 = p_1 * inv_1
+        cn_2 = p_2 * inv_2
+        cn_3 = p_3 * inv_3
+        sn_0 = bb_0 * inv_0
+        sn_1 = bb_1 * inv_1
+        sn_2 = bb_2 * inv_2
+        sn_3 = bb_3 * inv_3
+        gn_0 = cn_0 * (d2_0 - mu_0) - sn_0 * gam_0
+        gn_1 = cn_1 * (d2_1 - mu_1) - sn_1 * gam_1
+        gn_2 = cn_2 * (d2_2 - mu_2) - sn_2 * gam_2
+        gn_3 = cn_3 * (d2_3 - mu_3) - sn_3 * gam_3
+        d1_0 = pick(act_0, gam_0 + (d2_0 - gn_0), d1_0)
+        d1_1 = pick(act_1, gam_1 + (d2_1 - gn_1), d1_1)
+        d1_2 = pick(act_2, gam_2 + (d2_2 - gn_2), d1_2)
+        d1_3 = pick(act_3, gam_3 + (d2_3 - gn_3), d1_3)
+        nz_0 = cn_0 != 0.0
+        nz_1 = cn_1 != 0.0
+        nz_2 = cn_2 != 0.0
+        nz_3 = cn_3 != 0.0
+        pn_0 = pick(nz_0, (gn_0 * gn_0) / pick(nz_0, cn_0, 1.0), cc_0 * bb_0)
+        pn_1 = pick(nz_1, (gn_1 * gn_1) / pick(nz_1, cn_1, 1.0), cc_1 * bb_1)
+        pn_2 = pick(nz_2, (gn_2 * gn_2) / pick(nz_2, cn_2, 1.0), cc_2 * bb_2)
+        pn_3 = pick(nz_3, (gn_3 * gn_3) / pick(nz_3, cn_3, 1.0), cc_3 * bb_3)
+        cc_0 = pick(act_0, cn_0, cc_0)
+        cc_1 = pick(act_1, cn_1, cc_1)
+        cc_2 = pick(act_2, cn_2, cc_2)
+        cc_3 = pick(act_3, cn_3, cc_3)
+        ss_0 = pick(act_0, sn_0, ss_0)
+        ss_1 = pick(act_1, sn_1, ss_1)
+        ss_2 = pick(act_2, sn_2, ss_2)
+        ss_3 = pick(act_3, sn_3, ss_3)
+        gam_0 = pick(act_0, gn_0, gam_0)
+        gam_1 = pick(act_1, gn_1, gam_1)
+        gam_2 = pick(act_2, gn_2, gam_2)
+        gam_3 = pick(act_3, gn_3, gam_3)
+        p_0 = pick(act_0, pn_0, p_0)
+        p_1 = pick(act_1, pn_1, p_1)
+        p_2 = pick(act_2, pn_2, p_2)
+        p_3 = pick(act_3, pn_3, p_3)
+        fin_0 = act_0 & (m_0 == 2.0)
+        fin_1 = act_1 & (m_1 == 2.0)
+        fin_2 = act_2 & (m_2 == 2.0)
+        fin_3 = act_3 & (m_3 == 2.0)
+        e1_0 = pick(fin_0, ss_0 * p_0, e1_0)
+        e1_1 = pick(fin_1, ss_1 * p_1, e1_1)
+        e1_2 = pick(fin_2, ss_2 * p_2, e1_2)
+        e1_3 = pick(fin_3, ss_3 * p_3, e1_3)
+        d2_0 = pick(fin_0, mu_0 + gam_0, d2_0)
+        d2_1 = pick(fin_1, mu_1 + gam_1, d2_1)
+        d2_2 = pick(fin_2, mu_2 + gam_2, d2_2)
+        d2_3 = pick(fin_3, mu_3 + gam_3, d2_3)
         first_0 = lo_0 == 2.0
         first_1 = lo_1 == 2.0
         first_2 = lo_2 == 2.0
         first_3 = lo_3 == 2.0
-        x_0 = pick(first_0, d2_0 - mu_0, e1_0)
-        x_1 = pick(first_1, d2_1 - mu_1, e1_1)
-        x_2 = pick(first_2, d2_2 - mu_2, e1_2)
-        x_3 = pick(first_3, d2_3 - mu_3, e1_3)
-        z_0 = pick(first_0, e2_0, g_0)
-        z_1 = pick(first_1, e2_1, g_1)
-        z_2 = pick(first_2, e2_2, g_2)
-        z_3 = pick(first_3, e2_3, g_3)
-        r_0 = math.sqrt(x_0 * x_0 + z_0 * z_0)
-        r_1 = math.sqrt(x_1 * x_1 + z_1 * z_1)
-        r_2 = math.sqrt(x_2 * x_2 + z_2 * z_2)
-        r_3 = math.sqrt(x_3 * x_3 + z_3 * z_3)
+        gam_0 = pick(first_0, d2_0 - mu_0, gam_0)
+        gam_1 = pick(first_1, d2_1 - mu_1, gam_1)
+        gam_2 = pick(first_2, d2_2 - mu_2, gam_2)
+        gam_3 = pick(first_3, d2_3 - mu_3, gam_3)
+        p_0 = pick(first_0, gam_0 * gam_0, p_0)
+        p_1 = pick(first_1, gam_1 * gam_1, p_1)
+        p_2 = pick(first_2, gam_2 * gam_2, p_2)
+        p_3 = pick(first_3, gam_3 * gam_3, p_3)
+        cc_0 = pick(first_0, 1.0, cc_0)
+        cc_1 = pick(first_1, 1.0, cc_1)
+        cc_2 = pick(first_2, 1.0, cc_2)
+        cc_3 = pick(first_3, 1.0, cc_3)
+        ss_0 = pick(first_0, 0.0, ss_0)
+        ss_1 = pick(first_1, 0.0, ss_1)
+        ss_2 = pick(first_2, 0.0, ss_2)
+        ss_3 = pick(first_3, 0.0, ss_3)
         act_0 = (lo_0 <= 2.0) & (2.0 < m_0)
         act_1 = (lo_1 <= 2.0) & (2.0 < m_1)
         act_2 = (lo_2 <= 2.0) & (2.0 < m_2)
         act_3 = (lo_3 <= 2.0) & (2.0 < m_3)
-        ok_0 = act_0 & (r_0 != 0.0)
-        ok_1 = act_1 & (r_1 != 0.0)
-        ok_2 = act_2 & (r_2 != 0.0)
-        ok_3 = act_3 & (r_3 != 0.0)
-        inv_0 = 1.0 / pick(ok_0, r_0, 1.0)
-        inv_1 = 1.0 / pick(ok_1, r_1, 1.0)
-        inv_2 = 1.0 / pick(ok_2, r_2, 1.0)
-        inv_3 = 1.0 / pick(ok_3, r_3, 1.0)
-        cc_0 = pick(ok_0, x_0 * inv_0, 1.0)
-        cc_1 = pick(ok_1, x_1 * inv_1, 1.0)
-        cc_2 = pick(ok_2, x_2 * inv_2, 1.0)
-        cc_3 = pick(ok_3, x_3 * inv_3, 1.0)
-        ss_0 = pick(ok_0, z_0 * inv_0, 0.0)
-        ss_1 = pick(ok_1, z_1 * inv_1, 0.0)
-        ss_2 = pick(ok_2, z_2 * inv_2, 0.0)
-        ss_3 = pick(ok_3, z_3 * inv_3, 0.0)
-        e1_0 = pick(act_0 & (lo_0 < 2.0), r_0, e1_0)
-        e1_1 = pick(act_1 & (lo_1 < 2.0), r_1, e1_1)
-        e1_2 = pick(act_2 & (lo_2 < 2.0), r_2, e1_2)
-        e1_3 = pick(act_3 & (lo_3 < 2.0), r_3, e1_3)
-        p_0 = d2_0
-        p_1 = d2_1
-        p_2 = d2_2
-        p_3 = d2_3
-        q_0 = d3_0
-        q_1 = d3_1
-        q_2 = d3_2
-        q_3 = d3_3
-        t_0 = e2_0
-        t_1 = e2_1
-        t_2 = e2_2
-        t_3 = e2_3
-        cs_0 = cc_0 * ss_0
-        cs_1 = cc_1 * ss_1
-        cs_2 = cc_2 * ss_2
-        cs_3 = cc_3 * ss_3
-        c2_0 = cc_0 * cc_0
-        c2_1 = cc_1 * cc_1
-        c2_2 = cc_2 * cc_2
-        c2_3 = cc_3 * cc_3
-        s2_0 = ss_0 * ss_0
-        s2_1 = ss_1 * ss_1
-        s2_2 = ss_2 * ss_2
-        s2_3 = ss_3 * ss_3
-        d2_0 = c2_0 * p_0 + 2.0 * cs_0 * t_0 + s2_0 * q_0
-        d2_1 = c2_1 * p_1 + 2.0 * cs_1 * t_1 + s2_1 * q_1
-        d2_2 = c2_2 * p_2 + 2.0 * cs_2 * t_2 + s2_2 * q_2
-        d2_3 = c2_3 * p_3 + 2.0 * cs_3 * t_3 + s2_3 * q_3
-        d3_0 = s2_0 * p_0 - 2.0 * cs_0 * t_0 + c2_0 * q_0
-        d3_1 = s2_1 * p_1 - 2.0 * cs_1 * t_1 + c2_1 * q_1
-        d3_2 = s2_2 * p_2 - 2.0 * cs_2 * t_2 + c2_2 * q_2
-        d3_3 = s2_3 * p_3 - 2.0 * cs_3 * t_3 + c2_3 * q_3
-        e2_0 = cs_0 * (q_0 - p_0) + (c2_0 - s2_0) * t_0
-        e2_1 = cs_1 * (q_1 - p_1) + (c2_1 - s2_1) * t_1
-        e2_2 = cs_2 * (q_2 - p_2) + (c2_2 - s2_2) * t_2
-        e2_3 = cs_3 * (q_3 - p_3) + (c2_3 - s2_3) * t_3
-        g_0 = ss_0 * e3_0
-        g_1 = ss_1 * e3_1
-        g_2 = ss_2 * e3_2
-        g_3 = ss_3 * e3_3
-        e3_0 = cc_0 * e3_0
-        e3_1 = cc_1 * e3_1
-        e3_2 = cc_2 * e3_2
-        e3_3 = cc_3 * e3_3
+        bb_0 = e2_0
+        bb_1 = e2_1
+        bb_2 = e2_2
+        bb_3 = e2_3
+        r_0 = p_0 + bb_0
+        r_1 = p_1 + bb_1
+        r_2 = p_2 + bb_2
+        r_3 = p_3 + bb_3
+        e1_0 = pick(act_0 & (lo_0 < 2.0), ss_0 * r_0, e1_0)
+        e1_1 = pick(act_1 & (lo_1 < 2.0), ss_1 * r_1, e1_1)
+        e1_2 = pick(act_2 & (lo_2 < 2.0), ss_2 * r_2, e1_2)
+        e1_3 = pick(act_3 & (lo_3 < 2.0), ss_3 * r_3, e1_3)
+        inv_0 = 1.0 / pick(act_0, r_0, 1.0)
+        inv_1 = 1.0 / pick(act_1, r_1, 1.0)
+        inv_2 = 1.0 / pick(act_2, r_2, 1.0)
+        inv_3 = 1.0 / pick(act_3, r_3, 1.0)
+        cn_0 = p_0 * inv_0
+        cn_1 = p_1 * inv_1
+        cn_2 = p_2 * inv_2
+        cn_3 = p_3 * inv_3
+        sn_0 = bb_0 * inv_0
+        sn_1 = bb_1 * inv_1
+        sn_2 = bb_2 * inv_2
+        sn_3 = bb_3 * inv_3
+        gn_0 = cn_0 * (d3_0 - mu_0) - sn_0 * gam_0
+        gn_1 = cn_1 * (d3_1 - mu_1) - sn_1 * gam_1
+        gn_2 = cn_2 * (d3_2 - mu_2) - sn_2 * gam_2
+        gn_3 = cn_3 * (d3_3 - mu_3) - sn_3 * gam_3
+        d2_0 = pick(act_0, gam_0 + (d3_0 - gn_0), d2_0)
+        d2_1 = pick(act_1, gam_1 + (d3_1 - gn_1), d2_1)
+        d2_2 = pick(act_2, gam_2 + (d3_2 - gn_2), d2_2)
+        d2_3 = pick(act_3, gam_3 + (d3_3 - gn_3), d2_3)
+        nz_0 = cn_0 != 0.0
+        nz_1 = cn_1 != 0.0
+        nz_2 = cn_2 != 0.0
+        nz_3 = cn_3 != 0.0
+        pn_0 = pick(nz_0, (gn_0 * gn_0) / pick(nz_0, cn_0, 1.0), cc_0 * bb_0)
+        pn_1 = pick(nz_1, (gn_1 * gn_1) / pick(nz_1, cn_1, 1.0), cc_1 * bb_1)
+        pn_2 = pick(nz_2, (gn_2 * gn_2) / pick(nz_2, cn_2, 1.0), cc_2 * bb_2)
+        pn_3 = pick(nz_3, (gn_3 * gn_3) / pick(nz_3, cn_3, 1.0), cc_3 * bb_3)
+        cc_0 = pick(act_0, cn_0, cc_0)
+        cc_1 = pick(act_1, cn_1, cc_1)
+        cc_2 = pick(act_2, cn_2, cc_2)
+        cc_3 = pick(act_3, cn_3, cc_3)
+        ss_0 = pick(act_0, sn_0, ss_0)
+        ss_1 = pick(act_1, sn_1, ss_1)
+        ss_2 = pick(act_2, sn_2, ss_2)
+        ss_3 = pick(act_3, sn_3, ss_3)
+        gam_0 = pick(act_0, gn_0, gam_0)
+        gam_1 = pick(act_1, gn_1, gam_1)
+        gam_2 = pick(act_2, gn_2, gam_2)
+        gam_3 = pick(act_3, gn_3, gam_3)
+        p_0 = pick(act_0, pn_0, p_0)
+        p_1 = pick(act_1, pn_1, p_1)
+        p_2 = pick(act_2, pn_2, p_2)
+        p_3 = pick(act_3, pn_3, p_3)
+        fin_0 = act_0 & (m_0 == 3.0)
+        fin_1 = act_1 & (m_1 == 3.0)
+        fin_2 = act_2 & (m_2 == 3.0)
+        fin_3 = act_3 & (m_3 == 3.0)
+        e2_0 = pick(fin_0, ss_0 * p_0, e2_0)
+        e2_1 = pick(fin_1, ss_1 * p_1, e2_1)
+        e2_2 = pick(fin_2, ss_2 * p_2, e2_2)
+        e2_3 = pick(fin_3, ss_3 * p_3, e2_3)
+        d3_0 = pick(fin_0, mu_0 + gam_0, d3_0)
+        d3_1 = pick(fin_1, mu_1 + gam_1, d3_1)
+        d3_2 = pick(fin_2, mu_2 + gam_2, d3_2)
+        d3_3 = pick(fin_3, mu_3 + gam_3, d3_3)
         first_0 = lo_0 == 3.0
         first_1 = lo_1 == 3.0
         first_2 = lo_2 == 3.0
         first_3 = lo_3 == 3.0
-        x_0 = pick(first_0, d3_0 - mu_0, e2_0)
-        x_1 = pick(first_1, d3_1 - mu_1, e2_1)
-        x_2 = pick(first_2, d3_2 - mu_2, e2_2)
-        x_3 = pick(first_3, d3_3 - mu_3, e2_3)
-        z_0 = pick(first_0, e3_0, g_0)
-        z_1 = pick(first_1, e3_1, g_1)
-        z_2 = pick(first_2, e3_2, g_2)
-        z_3 = pick(first_3, e3_3, g_3)
-        r_0 = math.sqrt(x_0 * x_0 + z_0 * z_0)
-        r_1 = math.sqrt(x_1 * x_1 + z_1 * z_1)
-        r_2 = math.sqrt(x_2 * x_2 + z_2 * z_2)
-        r_3 = math.sqrt(x_3 * x_3 + z_3 * z_3)
+        gam_0 = pick(first_0, d3_0 - mu_0, gam_0)
+        gam_1 = pick(first_1, d3_1 - mu_1, gam_1)
+        gam_2 = pick(first_2, d3_2 - mu_2, gam_2)
+        gam_3 = pick(first_3, d3_3 - mu_3, gam_3)
+        p_0 = pick(first_0, gam_0 * gam_0, p_0)
+        p_1 = pick(first_1, gam_1 * gam_1, p_1)
+        p_2 = pick(first_2, gam_2 * gam_2, p_2)
+        p_3 = pick(first_3, gam_3 * gam_3, p_3)
+        cc_0 = pick(first_0, 1.0, cc_0)
+        cc_1 = pick(first_1, 1.0, cc_1)
+        cc_2 = pick(first_2, 1.0, cc_2)
+        cc_3 = pick(first_3, 1.0, cc_3)
+        ss_0 = pick(first_0, 0.0, ss_0)
+        ss_1 = pick(first_1, 0.0, ss_1)
+        ss_2 = pick(first_2, 0.0, ss_2)
+        ss_3 = pick(first_3, 0.0, ss_3)
         act_0 = (lo_0 <= 3.0) & (3.0 < m_0)
         act_1 = (lo_1 <= 3.0) & (3.0 < m_1)
         act_2 = (lo_2 <= 3.0) & (3.0 < m_2)
         act_3 = (lo_3 <= 3.0) & (3.0 < m_3)
-        ok_0 = act_0 & (r_0 != 0.0)
-        ok_1 = act_1 & (r_1 != 0.0)
-        ok_2 = act_2 & (r_2 != 0.0)
-        ok_3 = act_3 & (r_3 != 0.0)
-        inv_0 = 1.0 / pick(ok_0, r_0, 1.0)
-        inv_1 = 1.0 / pick(ok_1, r_1, 1.0)
-        inv_2 = 1.0 / pick(ok_2, r_2, 1.0)
-        inv_3 = 1.0 / pick(ok_3, r_3, 1.0)
-        cc_0 = pick(ok_0, x_0 * inv_0, 1.0)
-        cc_1 = pick(ok_1, x_1 * inv_1, 1.0)
-        cc_2 = pick(ok_2, x_2 * inv_2, 1.0)
-        cc_3 = pick(ok_3, x_3 * inv_3, 1.0)
-        ss_0 = pick(ok_0, z_0 * inv_0, 0.0)
-        ss_1 = pick(ok_1, z_1 * inv_1, 0.0)
-        ss_2 = pick(ok_2, z_2 * inv_2, 0.0)
-        ss_3 = pick(ok_3, z_3 * inv_3, 0.0)
-        e2_0 = pick(act_0 & (lo_0 < 3.0), r_0, e2_0)
-        e2_1 = pick(act_1 & (lo_1 < 3.0), r_1, e2_1)
-        e2_2 = pick(act_2 & (lo_2 < 3.0), r_2, e2_2)
-        e2_3 = pick(act_3 & (lo_3 < 3.0), r_3, e2_3)
-        p_0 = d3_0
-        p_1 = d3_1
-        p_2 = d3_2
-        p_3 = d3_3
-        q_0 = d4_0
-        q_1 = d4_1
-        q_2 = d4_2
-        q_3 = d4_3
-        t_0 = e3_0
-        t_1 = e3_1
-        t_2 = e3_2
-        t_3 = e3_3
-        cs_0 = cc_0 * ss_0
-        cs_1 = cc_1 * ss_1
-        cs_2 = cc_2 * ss_2
-        cs_3 = cc_3 * ss_3
-        c2_0 = cc_0 * cc_0
-        c2_1 = cc_1 * cc_1
-        c2_2 = cc_2 * cc_2
-        c2_3 = cc_3 * cc_3
-        s2_0 = ss_0 * ss_0
-        s2_1 = ss_1 * ss_1
-        s2_2 = ss_2 * ss_2
-        s2_3 = ss_3 * ss_3
-        d3_0 = c2_0 * p_0 + 2.0 * cs_0 * t_0 + s2_0 * q_0
-        d3_1 = c2_1 * p_1 + 2.0 * cs_1 * t_1 + s2_1 * q_1
-        d3_2 = c2_2 * p_2 + 2.0 * cs_2 * t_2 + s2_2 * q_2
-        d3_3 = c2_3 * p_3 + 2.0 * cs_3 * t_3 + s2_3 * q_3
-        d4_0 = s2_0 * p_0 - 2.0 * cs_0 * t_0 + c2_0 * q_0
-        d4_1 = s2_1 * p_1 - 2.0 * cs_1 * t_1 + c2_1 * q_1
-        d4_2 = s2_2 * p_2 - 2.0 * cs_2 * t_2 + c2_2 * q_2
-        d4_3 = s2_3 * p_3 - 2.0 * cs_3 * t_3 + c2_3 * q_3
-        e3_0 = cs_0 * (q_0 - p_0) + (c2_0 - s2_0) * t_0
-        e3_1 = cs_1 * (q_1 - p_1) + (c2_1 - s2_1) * t_1
-        e3_2 = cs_2 * (q_2 - p_2) + (c2_2 - s2_2) * t_2
-        e3_3 = cs_3 * (q_3 - p_3) + (c2_3 - s2_3) * t_3
-        g_0 = ss_0 * e4_0
-        g_1 = ss_1 * e4_1
-        g_2 = ss_2 * e4_2
-        g_3 = ss_3 * e4_3
-        e4_0 = cc_0 * e4_0
-        e4_1 = cc_1 * e4_1
-        e4_2 = cc_2 * e4_2
-        e4_3 = cc_3 * e4_3
+        bb_0 = e3_0
+        bb_1 = e3_1
+        bb_2 = e3_2
+        bb_3 = e3_3
+        r_0 = p_0 + bb_0
+        r_1 = p_1 + bb_1
+        r_2 = p_2 + bb_2
+        r_3 = p_3 + bb_3
+        e2_0 = pick(act_0 & (lo_0 < 3.0), ss_0 * r_0, e2_0)
+        e2_1 = pick(act_1 & (lo_1 < 3.0), ss_1 * r_1, e2_1)
+        e2_2 = pick(act_2 & (lo_2 < 3.0), ss_2 * r_2, e2_2)
+        e2_3 = pick(act_3 & (lo_3 < 3.0), ss_3 * r_3, e2_3)
+        inv_0 = 1.0 / pick(act_0, r_0, 1.0)
+        inv_1 = 1.0 / pick(act_1, r_1, 1.0)
+        inv_2 = 1.0 / pick(act_2, r_2, 1.0)
+        inv_3 = 1.0 / pick(act_3, r_3, 1.0)
+        cn_0 = p_0 * inv_0
+        cn_1 = p_1 * inv_1
+        cn_2 = p_2 * inv_2
+        cn_3 = p_3 * inv_3
+        sn_0 = bb_0 * inv_0
+        sn_1 = bb_1 * inv_1
+        sn_2 = bb_2 * inv_2
+        sn_3 = bb_3 * inv_3
+        gn_0 = cn_0 * (d4_0 - mu_0) - sn_0 * gam_0
+        gn_1 = cn_1 * (d4_1 - mu_1) - sn_1 * gam_1
+        gn_2 = cn_2 * (d4_2 - mu_2) - sn_2 * gam_2
+        gn_3 = cn_3 * (d4_3 - mu_3) - sn_3 * gam_3
+        d3_0 = pick(act_0, gam_0 + (d4_0 - gn_0), d3_0)
+        d3_1 = pick(act_1, gam_1 + (d4_1 - gn_1), d3_1)
+        d3_2 = pick(act_2, gam_2 + (d4_2 - gn_2), d3_2)
+        d3_3 = pick(act_3, gam_3 + (d4_3 - gn_3), d3_3)
+        nz_0 = cn_0 != 0.0
+        nz_1 = cn_1 != 0.0
+        nz_2 = cn_2 != 0.0
+        nz_3 = cn_3 != 0.0
+        pn_0 = pick(nz_0, (gn_0 * gn_0) / pick(nz_0, cn_0, 1.0), cc_0 * bb_0)
+        pn_1 = pick(nz_1, (gn_1 * gn_1) / pick(nz_1, cn_1, 1.0), cc_1 * bb_1)
+        pn_2 = pick(nz_2, (gn_2 * gn_2) / pick(nz_2, cn_2, 1.0), cc_2 * bb_2)
+        pn_3 = pick(nz_3, (gn_3 * gn_3) / pick(nz_3, cn_3, 1.0), cc_3 * bb_3)
+        cc_0 = pick(act_0, cn_0, cc_0)
+        cc_1 = pick(act_1, cn_1, cc_1)
+        cc_2 = pick(act_2, cn_2, cc_2)
+        cc_3 = pick(act_3, cn_3, cc_3)
+        ss_0 = pick(act_0, sn_0, ss_0)
+        ss_1 = pick(act_1, sn_1, ss_1)
+        ss_2 = pick(act_2, sn_2, ss_2)
+        ss_3 = pick(act_3, sn_3, ss_3)
+        gam_0 = pick(act_0, gn_0, gam_0)
+        gam_1 = pick(act_1, gn_1, gam_1)
+        gam_2 = pick(act_2, gn_2, gam_2)
+        gam_3 = pick(act_3, gn_3, gam_3)
+        p_0 = pick(act_0, pn_0, p_0)
+        p_1 = pick(act_1, pn_1, p_1)
+        p_2 = pick(act_2, pn_2, p_2)
+        p_3 = pick(act_3, pn_3, p_3)
+        fin_0 = act_0 & (m_0 == 4.0)
+        fin_1 = act_1 & (m_1 == 4.0)
+        fin_2 = act_2 & (m_2 == 4.0)
+        fin_3 = act_3 & (m_3 == 4.0)
+        e3_0 = pick(fin_0, ss_0 * p_0, e3_0)
+        e3_1 = pick(fin_1, ss_1 * p_1, e3_1)
+        e3_2 = pick(fin_2, ss_2 * p_2, e3_2)
+        e3_3 = pick(fin_3, ss_3 * p_3, e3_3)
+        d4_0 = pick(fin_0, mu_0 + gam_0, d4_0)
+        d4_1 = pick(fin_1, mu_1 + gam_1, d4_1)
+        d4_2 = pick(fin_2, mu_2 + gam_2, d4_2)
+        d4_3 = pick(fin_3, mu_3 + gam_3, d4_3)
         first_0 = lo_0 == 4.0
         first_1 = lo_1 == 4.0
         first_2 = lo_2 == 4.0
         first_3 = lo_3 == 4.0
-        x_0 = pick(first_0, d4_0 - mu_0, e3_0)
-        x_1 = pick(first_1, d4_1 - mu_1, e3_1)
-        x_2 = pick(first_2, d4_2 - mu_2, e3_2)
-        x_3 = pick(first_3, d4_3 - mu_3, e3_3)
-        z_0 = pick(first_0, e4_0, g_0)
-        z_1 = pick(first_1, e4_1, g_1)
-        z_2 = pick(first_2, e4_2, g_2)
-        z_3 = pick(first_3, e4_3, g_3)
-        r_0 = math.sqrt(x_0 * x_0 + z_0 * z_0)
-        r_1 = math.sqrt(x_1 * x_1 + z_1 * z_1)
-        r_2 = math.sqrt(x_2 * x_2 + z_2 * z_2)
-        r_3 = math.sqrt(x_3 * x_3 + z_3 * z_3)
+        gam_0 = pick(first_0, d4_0 - mu_0, gam_0)
+        gam_1 = pick(first_1, d4_1 - mu_1, gam_1)
+        gam_2 = pick(first_2, d4_2 - mu_2, gam_2)
+        gam_3 = pick(first_3, d4_3 - mu_3, gam_3)
+        p_0 = pick(first_0, gam_0 * gam_0, p_0)
+        p_1 = pick(first_1, gam_1 * gam_1, p_1)
+        p_2 = pick(first_2, gam_2 * gam_2, p_2)
+        p_3 = pick(first_3, gam_3 * gam_3, p_3)
+        cc_0 = pick(first_0, 1.0, cc_0)
+        cc_1 = pick(first_1, 1.0, cc_1)
+        cc_2 = pick(first_2, 1.0, cc_2)
+        cc_3 = pick(first_3, 1.0, cc_3)
+        ss_0 = pick(first_0, 0.0, ss_0)
+        ss_1 = pick(first_1, 0.0, ss_1)
+        ss_2 = pick(first_2, 0.0, ss_2)
+        ss_3 = pick(first_3, 0.0, ss_3)
         act_0 = (lo_0 <= 4.0) & (4.0 < m_0)
         act_1 = (lo_1 <= 4.0) & (4.0 < m_1)
         act_2 = (lo_2 <= 4.0) & (4.0 < m_2)
         act_3 = (lo_3 <= 4.0) & (4.0 < m_3)
-        ok_0 = act_0 & (r_0 != 0.0)
-        ok_1 = act_1 & (r_1 != 0.0)
-        ok_2 = act_2 & (r_2 != 0.0)
-        ok_3 = act_3 & (r_3 != 0.0)
-        inv_0 = 1.0 / pick(ok_0, r_0, 1.0)
-        inv_1 = 1.0 / pick(ok_1, r_1, 1.0)
-        inv_2 = 1.0 / pick(ok_2, r_2, 1.0)
-        inv_3 = 1.0 / pick(ok_3, r_3, 1.0)
-        cc_0 = pick(ok_0, x_0 * inv_0, 1.0)
-        cc_1 = pick(ok_1, x_1 * inv_1, 1.0)
-        cc_2 = pick(ok_2, x_2 * inv_2, 1.0)
-        cc_3 = pick(ok_3, x_3 * inv_3, 1.0)
-        ss_0 = pick(ok_0, z_0 * inv_0, 0.0)
-        ss_1 = pick(ok_1, z_1 * inv_1, 0.0)
-        ss_2 = pick(ok_2, z_2 * inv_2, 0.0)
-        ss_3 = pick(ok_3, z_3 * inv_3, 0.0)
-        e3_0 = pick(act_0 & (lo_0 < 4.0), r_0, e3_0)
-        e3_1 = pick(act_1 & (lo_1 < 4.0), r_1, e3_1)
-        e3_2 = pick(act_2 & (lo_2 < 4.0), r_2, e3_2)
-        e3_3 = pick(act_3 & (lo_3 < 4.0), r_3, e3_3)
-        p_0 = d4_0
-        p_1 = d4_1
-        p_2 = d4_2
-        p_3 = d4_3
-        q_0 = d5_0
-        q_1 = d5_1
-        q_2 = d5_2
-        q_3 = d5_3
-        t_0 = e4_0
-        t_1 = e4_1
-        t_2 = e4_2
-        t_3 = e4_3
-        cs_0 = cc_0 * ss_0
-        cs_1 = cc_1 * ss_1
-        cs_2 = cc_2 * ss_2
-        cs_3 = cc_3 * ss_3
-        c2_0 = cc_0 * cc_0
-        c2_1 = cc_1 * cc_1
-        c2_2 = cc_2 * cc_2
-        c2_3 = cc_3 * cc_3
-        s2_0 = ss_0 * ss_0
-        s2_1 = ss_1 * ss_1
-        s2_2 = ss_2 * ss_2
-        s2_3 = ss_3 * ss_3
-        d4_0 = c2_0 * p_0 + 2.0 * cs_0 * t_0 + s2_0 * q_0
-        d4_1 = c2_1 * p_1 + 2.0 * cs_1 * t_1 + s2_1 * q_1
-        d4_2 = c2_2 * p_2 + 2.0 * cs_2 * t_2 + s2_2 * q_2
-        d4_3 = c2_3 * p_3 + 2.0 * cs_3 * t_3 + s2_3 * q_3
-        d5_0 = s2_0 * p_0 - 2.0 * cs_0 * t_0 + c2_0 * q_0
-        d5_1 = s2_1 * p_1 - 2.0 * cs_1 * t_1 + c2_1 * q_1
-        d5_2 = s2_2 * p_2 - 2.0 * cs_2 * t_2 + c2_2 * q_2
-        d5_3 = s2_3 * p_3 - 2.0 * cs_3 * t_3 + c2_3 * q_3
-        e4_0 = cs_0 * (q_0 - p_0) + (c2_0 - s2_0) * t_0
-        e4_1 = cs_1 * (q_1 - p_1) + (c2_1 - s2_1) * t_1
-        e4_2 = cs_2 * (q_2 - p_2) + (c2_2 - s2_2) * t_2
-        e4_3 = cs_3 * (q_3 - p_3) + (c2_3 - s2_3) * t_3
+        bb_0 = e4_0
+        bb_1 = e4_1
+        bb_2 = e4_2
+        bb_3 = e4_3
+        r_0 = p_0 + bb_0
+        r_1 = p_1 + bb_1
+        r_2 = p_2 + bb_2
+        r_3 = p_3 + bb_3
+        e3_0 = pick(act_0 & (lo_0 < 4.0), ss_0 * r_0, e3_0)
+        e3_1 = pick(act_1 & (lo_1 < 4.0), ss_1 * r_1, e3_1)
+        e3_2 = pick(act_2 & (lo_2 < 4.0), ss_2 * r_2, e3_2)
+        e3_3 = pick(act_3 & (lo_3 < 4.0), ss_3 * r_3, e3_3)
+        inv_0 = 1.0 / pick(act_0, r_0, 1.0)
+        inv_1 = 1.0 / pick(act_1, r_1, 1.0)
+        inv_2 = 1.0 / pick(act_2, r_2, 1.0)
+        inv_3 = 1.0 / pick(act_3, r_3, 1.0)
+        cn_0 = p_0 * inv_0
+        cn_1 = p_1 * inv_1
+        cn_2 = p_2 * inv_2
+        cn_3 = p_3 * inv_3
+        sn_0 = bb_0 * inv_0
+        sn_1 = bb_1 * inv_1
+        sn_2 = bb_2 * inv_2
+        sn_3 = bb_3 * inv_3
+        gn_0 = cn_0 * (d5_0 - mu_0) - sn_0 * gam_0
+        gn_1 = cn_1 * (d5_1 - mu_1) - sn_1 * gam_1
+        gn_2 = cn_2 * (d5_2 - mu_2) - sn_2 * gam_2
+        gn_3 = cn_3 * (d5_3 - mu_3) - sn_3 * gam_3
+        d4_0 = pick(act_0, gam_0 + (d5_0 - gn_0), d4_0)
+        d4_1 = pick(act_1, gam_1 + (d5_1 - gn_1), d4_1)
+        d4_2 = pick(act_2, gam_2 + (d5_2 - gn_2), d4_2)
+        d4_3 = pick(act_3, gam_3 + (d5_3 - gn_3), d4_3)
+        nz_0 = cn_0 != 0.0
+        nz_1 = cn_1 != 0.0
+        nz_2 = cn_2 != 0.0
+        nz_3 = cn_3 != 0.0
+        pn_0 = pick(nz_0, (gn_0 * gn_0) / pick(nz_0, cn_0, 1.0), cc_0 * bb_0)
+        pn_1 = pick(nz_1, (gn_1 * gn_1) / pick(nz_1, cn_1, 1.0), cc_1 * bb_1)
+        pn_2 = pick(nz_2, (gn_2 * gn_2) / pick(nz_2, cn_2, 1.0), cc_2 * bb_2)
+        pn_3 = pick(nz_3, (gn_3 * gn_3) / pick(nz_3, cn_3, 1.0), cc_3 * bb_3)
+        cc_0 = pick(act_0, cn_0, cc_0)
+        cc_1 = pick(act_1, cn_1, cc_1)
+        cc_2 = pick(act_2, cn_2, cc_2)
+        cc_3 = pick(act_3, cn_3, cc_3)
+        ss_0 = pick(act_0, sn_0, ss_0)
+        ss_1 = pick(act_1, sn_1, ss_1)
+        ss_2 = pick(act_2, sn_2, ss_2)
+        ss_3 = pick(act_3, sn_3, ss_3)
+        gam_0 = pick(act_0, gn_0, gam_0)
+        gam_1 = pick(act_1, gn_1, gam_1)
+        gam_2 = pick(act_2, gn_2, gam_2)
+        gam_3 = pick(act_3, gn_3, gam_3)
+        p_0 = pick(act_0, pn_0, p_0)
+        p_1 = pick(act_1, pn_1, p_1)
+        p_2 = pick(act_2, pn_2, p_2)
+        p_3 = pick(act_3, pn_3, p_3)
+        fin_0 = act_0 & (m_0 == 5.0)
+        fin_1 = act_1 & (m_1 == 5.0)
+        fin_2 = act_2 & (m_2 == 5.0)
+        fin_3 = act_3 & (m_3 == 5.0)
+        e4_0 = pick(fin_0, ss_0 * p_0, e4_0)
+        e4_1 = pick(fin_1, ss_1 * p_1, e4_1)
+        e4_2 = pick(fin_2, ss_2 * p_2, e4_2)
+        e4_3 = pick(fin_3, ss_3 * p_3, e4_3)
+        d5_0 = pick(fin_0, mu_0 + gam_0, d5_0)
+        d5_1 = pick(fin_1, mu_1 + gam_1, d5_1)
+        d5_2 = pick(fin_2, mu_2 + gam_2, d5_2)
+        d5_3 = pick(fin_3, mu_3 + gam_3, d5_3)
         # deflate, for the next step and the count of lanes not done
-        e0_0 = pick(e0_0 * e0_0 <= thr_0, 0.0, e0_0)
-        e0_1 = pick(e0_1 * e0_1 <= thr_1, 0.0, e0_1)
-        e0_2 = pick(e0_2 * e0_2 <= thr_2, 0.0, e0_2)
-        e0_3 = pick(e0_3 * e0_3 <= thr_3, 0.0, e0_3)
-        e1_0 = pick(e1_0 * e1_0 <= thr_0, 0.0, e1_0)
-        e1_1 = pick(e1_1 * e1_1 <= thr_1, 0.0, e1_1)
-        e1_2 = pick(e1_2 * e1_2 <= thr_2, 0.0, e1_2)
-        e1_3 = pick(e1_3 * e1_3 <= thr_3, 0.0, e1_3)
-        e2_0 = pick(e2_0 * e2_0 <= thr_0, 0.0, e2_0)
-        e2_1 = pick(e2_1 * e2_1 <= thr_1, 0.0, e2_1)
-        e2_2 = pick(e2_2 * e2_2 <= thr_2, 0.0, e2_2)
-        e2_3 = pick(e2_3 * e2_3 <= thr_3, 0.0, e2_3)
-        e3_0 = pick(e3_0 * e3_0 <= thr_0, 0.0, e3_0)
-        e3_1 = pick(e3_1 * e3_1 <= thr_1, 0.0, e3_1)
-        e3_2 = pick(e3_2 * e3_2 <= thr_2, 0.0, e3_2)
-        e3_3 = pick(e3_3 * e3_3 <= thr_3, 0.0, e3_3)
-        e4_0 = pick(e4_0 * e4_0 <= thr_0, 0.0, e4_0)
-        e4_1 = pick(e4_1 * e4_1 <= thr_1, 0.0, e4_1)
-        e4_2 = pick(e4_2 * e4_2 <= thr_2, 0.0, e4_2)
-        e4_3 = pick(e4_3 * e4_3 <= thr_3, 0.0, e4_3)
+        e0_0 = pick(e0_0 <= thr_0, 0.0, e0_0)
+        e0_1 = pick(e0_1 <= thr_1, 0.0, e0_1)
+        e0_2 = pick(e0_2 <= thr_2, 0.0, e0_2)
+        e0_3 = pick(e0_3 <= thr_3, 0.0, e0_3)
+        e1_0 = pick(e1_0 <= thr_0, 0.0, e1_0)
+        e1_1 = pick(e1_1 <= thr_1, 0.0, e1_1)
+        e1_2 = pick(e1_2 <= thr_2, 0.0, e1_2)
+        e1_3 = pick(e1_3 <= thr_3, 0.0, e1_3)
+        e2_0 = pick(e2_0 <= thr_0, 0.0, e2_0)
+        e2_1 = pick(e2_1 <= thr_1, 0.0, e2_1)
+        e2_2 = pick(e2_2 <= thr_2, 0.0, e2_2)
+        e2_3 = pick(e2_3 <= thr_3, 0.0, e2_3)
+        e3_0 = pick(e3_0 <= thr_0, 0.0, e3_0)
+        e3_1 = pick(e3_1 <= thr_1, 0.0, e3_1)
+        e3_2 = pick(e3_2 <= thr_2, 0.0, e3_2)
+        e3_3 = pick(e3_3 <= thr_3, 0.0, e3_3)
+        e4_0 = pick(e4_0 <= thr_0, 0.0, e4_0)
+        e4_1 = pick(e4_1 <= thr_1, 0.0, e4_1)
+        e4_2 = pick(e4_2 <= thr_2, 0.0, e4_2)
+        e4_3 = pick(e4_3 <= thr_3, 0.0, e4_3)
         m_0 = pick((m_0 == 5.0) & (e4_0 == 0.0), 4.0, m_0)
         m_1 = pick((m_1 == 5.0) & (e4_1 == 0.0), 4.0, m_1)
         m_2 = pick((m_2 == 5.0) & (e4_2 == 0.0), 4.0, m_2)
