@@ -20,6 +20,7 @@ from fastopt import NonFiniteWarning, kernels
 from fastopt import PointType as P
 from fastopt.kernels import _critical as kcrit
 from fastopt.kernels import _qr_codegen, _qr_unrolled
+from fastopt.kernels._prefetch import prefetch
 
 RNG = np.random.default_rng(20240601)
 
@@ -189,6 +190,25 @@ def test_generated_qr_kernels_give_the_generic_lanes_results_bit_for_bit(n):
     for generic, generated, mistagged in zip(*outs, strict=True):
         np.testing.assert_array_equal(generic, generated)
         np.testing.assert_array_equal(generic, mistagged)
+
+
+@numba.njit
+def _prefetched_sum(H):
+    for k in range(H.shape[0]):
+        for i in range(H.shape[1]):
+            prefetch(H, k, i, 0)
+            prefetch(H, k, i, H.shape[2] - 1)
+    return H.sum()
+
+
+def test_prefetch_is_only_a_hint():
+    """The prefetch of the lane kernels' next block changes nothing, compiled on any
+    strides (reversed, every other column) or run as plain Python."""
+    H = np.arange(60.0).reshape(5, 3, 4)
+    for view in (H, H[::-1], H[:, :, ::2]):
+        assert _prefetched_sum(view) == view.sum()
+        assert _prefetched_sum.py_func(view) == view.sum()
+    assert prefetch(H, 0, 0, 0) is None
 
 
 def test_generated_qr_module_is_the_generator_output():

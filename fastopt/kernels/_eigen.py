@@ -110,6 +110,7 @@ from .._jit import jit
 from .._result import PointType
 from . import _qr_unrolled
 from ._batch import chunk_bounds
+from ._prefetch import prefetch
 
 #: Smallest n whose batch eigenvalues go to LAPACK (``np.linalg.eigvalsh``): the
 #: lane-parallel kernels cover n <= 64 and are faster there (n = 50, 2000 matrices,
@@ -1681,6 +1682,20 @@ def _lanes_three(H, k0, L, atol, rtol, srtol, V, eig, inertia, kind, tol, fallba
     return _first_flagged(bad, L, nbad)
 
 
+@jit(inline=True)
+def _prefetch_block(H, k0, k1):
+    """Prefetch H[k0:k1]: every row's first and last entry and every 8th.
+
+    That touches each cache line of the rows, for any strides.
+    """
+    n = H.shape[1]
+    for k in range(k0, k1):
+        for i in range(n):
+            for j in range(0, n, 8):
+                prefetch(H, k, i, j)
+            prefetch(H, k, i, n - 1)
+
+
 @jit(cache=True)
 def _eig_chunk(H, lo, hi, atol, rtol, srtol, eig, inertia, kind, tol, size):
     """Eigenvalues and classes of H[lo:hi]; return the first asymmetric index or -1.
@@ -1702,6 +1717,7 @@ def _eig_chunk(H, lo, hi, atol, rtol, srtol, eig, inertia, kind, tol, size):
     if blocks:
         for k0 in range(lo, hi, LANES):
             L = min(LANES, hi - k0)
+            _prefetch_block(H, k0 + L, min(k0 + 2 * L, hi))  # while this block computes
             if lanes:
                 first = _lanes_eig(H, k0, L, atol, rtol, srtol, A, V, S, eig, inertia,
                                    kind, tol, fallback[k0 - lo:], size)
@@ -1764,6 +1780,8 @@ def _inertia_chunk(H, lo, hi, atol, rtol, srtol, inertia, kind, tol, size):
     if lanes:
         for k0 in range(lo, hi, block):
             L = min(block, hi - k0)
+            if n > 2:
+                _prefetch_block(H, k0 + L, min(k0 + 2 * L, hi))
             if n == 2:
                 first = _lanes_two(H, k0, L, atol, rtol, srtol, V, inertia, kind, tol,
                                    fallback[k0 - lo:])
