@@ -21,15 +21,18 @@ n              algorithm
 4 .. 64        batches: Householder tridiagonalisation + implicit-shift QR on blocks of
                32 matrices at once, each loop running over the block innermost
                (vectorised, no data-dependent branch): every matrix of a block runs
-               its own Wilkinson-shifted QR steps on its own unreduced block, and a
-               matrix whose block is empty gets exact identity rotations, so its
-               eigenvalues do not depend on its neighbours; an off-diagonal entry
-               deflates when ``|e| <= eps ||A||_F`` (Weyl: each eigenvalue moves by at
-               most that); NaN/inf, extreme scales and no convergence in ``30 n``
-               steps go to the scalar QL below. For n = 4, 5, 6 the same
+               its own Wilkinson-shifted QR steps on its own unreduced block, in the
+               root-free form of Pal, Walker and Kahan (squared off-diagonals, no
+               square root per rotation; the recurrence of LAPACK's ``dsterf``); a
+               matrix outside its block is left exactly as it is, so its eigenvalues
+               do not depend on its neighbours; an off-diagonal entry deflates when
+               ``e^2 <= eps^2 ||A||_F^2`` (Weyl: each eigenvalue moves by at most
+               ``eps ||A||_F``); NaN/inf, extreme scales and no convergence in
+               ``30 n`` steps go to the scalar QL below. For n = 4, 5, 6 the same
                Householder reduction and QR steps run in generated code
                (:mod:`fastopt.kernels._qr_unrolled`) that holds each matrix in
-               registers, bit-identical results
+               registers and narrows to the leading rows that are still unreduced,
+               bit-identical results
 >= 4           one matrix, batches of n >= 65 in :func:`classify_hessians_batch`,
                and the fallback above: Householder tridiagonalisation +
                implicit-shift QL (EISPACK ``tql1``) in the thread-local buffer
@@ -90,12 +93,17 @@ call rather than code inlined into the ``prange`` body because numba's parallel
 lowering kept the lane loops scalar there (measured). Lane loops index views that start
 at the block: an index not known to be ``>= 0`` costs numba's wraparound select, which
 also keeps a loop scalar. A vectorised lane loop whose every iteration is a long chain
-of dependent square roots and divisions (a QR step) runs at the latency of that chain:
+of dependent divisions (a QR step) runs at the latency of that chain:
 the generic lane QR, with one memory-row loop per rotation, measured no faster than
 with vectorisation switched off; the generated kernels keep a lane's state in registers
 for a whole step and interleave four independent lanes (3x faster at n = 4). The
 Householder reduction (both paths) gains the same way from registers (n = 6: 6.3 against
-2.5 ms per 10^5 matrices, 1 thread).
+2.5 ms per 10^5 matrices, 1 thread). A square root costs about three divisions here
+(4-wide: 18.6 against ~6 cycles of throughput, measured), which is why the QR is
+root-free: two divisions and no square root per rotation, where the textbook rotation
+takes one of each (n = 6, 10^5 matrices, 1 thread: 25.4 -> 23.5 ms in all). While a
+block computes, the next block's matrices are prefetched (``llvm.prefetch``): its load
+otherwise waits on main memory (n = 6: 25.6 -> 24.5 ms).
 """
 
 from __future__ import annotations

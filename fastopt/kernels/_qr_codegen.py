@@ -10,11 +10,19 @@ scalar code (measured: the same time with loop vectorisation switched off). For 
 the generated kernels instead hold a lane's whole tridiagonal in local variables
 (registers) for one complete QR step -- deflation, Wilkinson shift, bulge chase -- and
 run ``CHAINS`` independent lanes interleaved in each loop iteration, so that the
-out-of-order core overlaps their sqrt/division latencies. A step deflates at its end
+out-of-order core overlaps their division latencies. A step deflates at its end
 only (the deflation at its start would repeat it; the caller deflates before the first
 step): n = 4, 10^5 matrices, 2 threads 6.2 -> 5.5 ms in all. Every select is an LLVM
 ``select`` (:func:`fastopt.kernels._pick.pick`), not a branch, so the lane loop
-vectorises. The arithmetic is that of `_lanes_tridiagonal_qr`, step for step.
+vectorises. The arithmetic is that of `_lanes_tridiagonal_qr`, step for step: the
+root-free (Pal-Walker-Kahan) step on squared off-diagonals.
+
+Steps are generated for every size from 2 up (``QR_SIZES``): once no lane of a block
+reaches its bottom row, the rows below are final in every lane, and the block goes on
+with the step for its leading rows (``qr_pass_upto_<n>`` picks it; the caller moves the
+rows). The larger step would only have left those rows unchanged, so the results are
+the same to the last bit, and a step costs about in proportion to its size (n = 6,
+random matrices: 5 of a block's 14 steps run at size 6, the rest at 5, 4, 3 and 2).
 
 The Householder tridiagonalisation before the QR (and before the Sturm counts of the
 inertia path) is generated the same way: `_lanes_tridiagonal`'s loops over memory rows
