@@ -34,8 +34,8 @@ checks that the committed module is this script's output.
 """
 from __future__ import annotations
 
-#: Sizes with a generated kernel (compile time grows with n: ~4 s for n = 4, ~7 s for
-#: n = 6, paid once per environment thanks to numba's cache).
+#: Sizes with a generated kernel (compile time grows with n: the QR step takes ~5 s for
+#: n = 4, ~9 s for n = 6, paid once per environment thanks to numba's cache).
 SIZES = (4, 5, 6)
 #: Sizes of the generated QR steps: those of `SIZES` and every smaller one down to 2,
 #: which run a block once no lane's unreduced part reaches below its leading rows.
