@@ -1410,7 +1410,7 @@ def _lanes_qr_registers(A, n, L, V, S, qr_pass):
     8 against 24 ms, n = 6 21 against 57 ms). Once no lane's unreduced part reaches the
     bottom row, the block continues with the kernel for its leading ``top + 1`` rows
     (`_lanes_shrink`): the rows below are done in every lane, where the larger kernel
-    would only apply identity rotations to them, so the results are the same to the
+    would leave them unchanged, so the results are the same to the
     last bit (a step costs about ``70 n`` ns per block of 32; n = 6, random matrices:
     5 of the 14 steps of a block run at n = 6, the others at 5, 4, 3, 2). The same
     arithmetic and deflation test as the generic lanes; lanes beyond ``L`` are padded

@@ -4,7 +4,7 @@
 it imports nothing from the package, which imports the module it writes).
 
 The lane-parallel QR of :mod:`fastopt.kernels._eigen` keeps every matrix's tridiagonal
-in memory rows, one loop over the lanes per rotation: each rotation's sqrt and division
+in memory rows, one loop over the lanes per rotation: each rotation's divisions
 then wait on the previous rotation through memory, and the loops ran at the speed of
 scalar code (measured: the same time with loop vectorisation switched off). For small n
 the generated kernels instead hold a lane's whole tridiagonal in local variables
