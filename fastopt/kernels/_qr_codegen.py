@@ -118,6 +118,18 @@ def _step(n: int) -> list[str]:
     return s
 
 
+def _interleaved(statements: list[str], chains: int) -> list[str]:
+    """Loop-body lines: each statement once per chain (``@`` -> ``_<j>``), comments once."""
+    out = []
+    for stmt in statements:
+        if stmt.startswith("#"):
+            out.append("        " + stmt)
+            continue
+        for j in range(chains):
+            out.append("        " + stmt.replace("@", f"_{j}"))
+    return out
+
+
 def pass_source(n: int) -> str:
     """Source of ``qr_pass_<n>(S, L)``."""
     half = WIDTH // CHAINS
@@ -146,12 +158,7 @@ def pass_source(n: int) -> str:
     for j in range(CHAINS):
         for r, name in enumerate(rows):
             out.append(f"        {name}_{j} = S[{r * WIDTH + j * half} + ln]")
-    for stmt in _step(n):
-        if stmt.startswith("#"):
-            out.append("        " + stmt)
-            continue
-        for j in range(CHAINS):
-            out.append("        " + stmt.replace("@", f"_{j}"))
+    out += _interleaved(_step(n), CHAINS)
     for j in range(CHAINS):
         for r, name in enumerate(rows[:-1]):
             out.append(f"        S[{r * WIDTH + j * half} + ln] = {name}_{j}")
@@ -247,12 +254,7 @@ def tridiagonal_source(n: int) -> str:
         for i in range(n):
             for jj in range(i + 1):
                 out.append(f"        a{i}_{jj}_{j} = A[{(i * n + jj) * WIDTH + j * half} + ln]")
-    for stmt in _tridiagonal_step(n):
-        if stmt.startswith("#"):
-            out.append("        " + stmt)
-            continue
-        for j in range(TRI_CHAINS):
-            out.append("        " + stmt.replace("@", f"_{j}"))
+    out += _interleaved(_tridiagonal_step(n), TRI_CHAINS)
     for j in range(TRI_CHAINS):
         for i in range(n):
             out.append(f"        A[{(i * n + i) * WIDTH + j * half} + ln] = a{i}_{i}_{j}")
