@@ -244,6 +244,50 @@ def test_three_by_three_batch_lanes_match_the_one_matrix_kernel_bit_for_bit():
             np.testing.assert_array_equal(res.inertia[k], inertia)
 
 
+@numba.njit(error_model="numpy")  # as the library's kernels: 1 / 0 is inf, not an error
+def _tridiagonal_both_ways(H):
+    """Diagonal and subdiagonal of each 3 x 3 in H, by the generic memory-row lanes and
+    by the selector every build calls (the generated reduction for n = 3)."""
+    n, N, E = 3, H.shape[0], kernels._eigen
+    out = np.empty((2, N, 2 * n - 1))
+    for way in range(2):
+        for k0 in range(0, N, E.LANES):
+            L = min(E.LANES, N - k0)
+            A, V = np.zeros((n, n, E.LANES)), np.zeros((E._NV + 2 * n, E.LANES))
+            E._lanes_load(H, k0, L, A, V)
+            if way == 0:
+                E._lanes_tridiagonal(A, n, L, V)
+            else:
+                E._lanes_tridiagonal_sized((), A, n, L, V)
+            for ln in range(L):
+                for i in range(n):
+                    out[way, k0 + ln, i] = A[i, i, ln]
+                for i in range(n - 1):
+                    out[way, k0 + ln, n + i] = A[i + 1, i, ln]
+    return out
+
+
+def test_generated_three_by_three_reduction_is_the_generic_one_bit_for_bit():
+    """The inertia path's Householder reduction for n = 3 (generated, used whatever the
+    size tag) gives the generic lanes' tridiagonal to the last bit, on clustered,
+    random, zero, diagonal (skipped reflection) and huge matrices, in a batch that is
+    not a multiple of 32."""
+    rng = np.random.default_rng(3)
+    H = np.array([clustered(3, rng) for _ in range(40)]
+                 + [random_symmetric(3, rng) for _ in range(40)]
+                 + [np.zeros((3, 3)), np.diag([1.0, -2.0, 3.0]), np.eye(3),
+                    random_symmetric(3, rng) * 1e150])
+    H[9, 2, 0] = H[9, 0, 2] = 0.0
+    generic, generated = _tridiagonal_both_ways(H)
+    np.testing.assert_array_equal(generic, generated)
+    ref = np.linalg.eigvalsh(H)
+    for k in range(len(H)):  # and it is a tridiagonal similar to H
+        d, e = generated[k, :3], generated[k, 3:]
+        T = np.diag(d) + np.diag(e, 1) + np.diag(e, -1)
+        np.testing.assert_allclose(np.linalg.eigvalsh(T), ref[k], rtol=0,
+                                   atol=1e-14 * np.abs(H[k]).sum())
+
+
 def test_three_by_three_closed_form_and_fallback():
     # well separated: closed form; repeated pair and triple: QL fallback; both accurate
     Q = orthogonal(3)

@@ -102,8 +102,9 @@ Householder reduction (both paths) gains the same way from registers (n = 6: 6.3
 (4-wide: 18.6 against ~6 cycles of throughput, measured), which is why the QR is
 root-free: two divisions and no square root per rotation, where the textbook rotation
 takes one of each (n = 6, 10^5 matrices, 1 thread: 25.4 -> 23.5 ms in all). While a
-block computes, the next block's matrices are prefetched (``llvm.prefetch``): its load
-otherwise waits on main memory (n = 6: 25.6 -> 24.5 ms).
+block computes, the next block's matrices are prefetched (``llvm.prefetch``) from n = 6
+on: its load otherwise waits on main memory (n = 6: 25.6 -> 24.5 ms); for smaller
+matrices the hardware prefetcher alone is faster (`_PREFETCH_MIN_N`).
 """
 
 from __future__ import annotations
@@ -1502,7 +1503,8 @@ def _lanes_tridiagonal_sized(size, A, n, L, V):
 
     The generated kernel for n = ``len(size)`` in ``_qr_unrolled.SIZES`` (the same
     arithmetic in registers: 10^5 random matrices, 1 thread, n = 4 2.0 -> 0.6 ms, n = 6
-    6.3 -> 2.5 ms), `_lanes_tridiagonal` otherwise.
+    6.3 -> 2.5 ms), and for n = 3 whatever the tag (one reflection, cheap to compile,
+    0.65 -> 0.35 ms), `_lanes_tridiagonal` otherwise.
     """
 
 
@@ -1510,13 +1512,21 @@ def _lanes_tridiagonal_sized(size, A, n, L, V):
 def _lanes_tridiagonal_sized_overload(size, A, n, L, V):
     count, kernel = _generated(size, "tridiagonal")
     if kernel is None:
-        return lambda size, A, n, L, V: _lanes_tridiagonal(A, n, L, V)
+        def generic(size, A, n, L, V):
+            if n == 3:  # one reflection, generated for every build
+                _qr_unrolled.tridiagonal_3(A.reshape(-1), V[_SSQ], L)
+            else:
+                _lanes_tridiagonal(A, n, L, V)
+
+        return generic
 
     def impl(size, A, n, L, V):
-        if n != count:  # a tag for another n: the generic lanes
-            _lanes_tridiagonal(A, n, L, V)
-        else:
+        if n == count:
             kernel(A.reshape(-1), V[_SSQ], L)
+        elif n == 3:
+            _qr_unrolled.tridiagonal_3(A.reshape(-1), V[_SSQ], L)
+        else:  # a tag for another n: the generic lanes
+            _lanes_tridiagonal(A, n, L, V)
 
     return impl
 
@@ -1690,6 +1700,13 @@ def _lanes_three(H, k0, L, atol, rtol, srtol, V, eig, inertia, kind, tol, fallba
     return _first_flagged(bad, L, nbad)
 
 
+#: Smallest n whose lane blocks prefetch the next block: below it the hardware prefetcher
+#: alone is faster (10^5 random matrices, 1 thread, without / with the prefetch: inertia
+#: n = 3 2.56 / 3.09 ms, n = 4 3.26 / 3.78; eigenvalues n = 4 10.7 / 11.0; n = 5 no
+#: difference beyond noise; n = 6 inertia 8.0 / 7.6, eigenvalues 23.4 / 23.2)
+_PREFETCH_MIN_N = 6
+
+
 @jit(inline=True)
 def _prefetch_block(H, k0, k1):
     """Prefetch H[k0:k1]: every row's first and last entry and every 8th.
@@ -1725,7 +1742,8 @@ def _eig_chunk(H, lo, hi, atol, rtol, srtol, eig, inertia, kind, tol, size):
     if blocks:
         for k0 in range(lo, hi, LANES):
             L = min(LANES, hi - k0)
-            _prefetch_block(H, k0 + L, min(k0 + 2 * L, hi))  # while this block computes
+            if n >= _PREFETCH_MIN_N:  # while this block computes
+                _prefetch_block(H, k0 + L, min(k0 + 2 * L, hi))
             if lanes:
                 first = _lanes_eig(H, k0, L, atol, rtol, srtol, A, V, S, eig, inertia,
                                    kind, tol, fallback[k0 - lo:], size)
@@ -1788,7 +1806,7 @@ def _inertia_chunk(H, lo, hi, atol, rtol, srtol, inertia, kind, tol, size):
     if lanes:
         for k0 in range(lo, hi, block):
             L = min(block, hi - k0)
-            if n > 2:
+            if n >= _PREFETCH_MIN_N:
                 _prefetch_block(H, k0 + L, min(k0 + 2 * L, hi))
             if n == 2:
                 first = _lanes_two(H, k0, L, atol, rtol, srtol, V, inertia, kind, tol,

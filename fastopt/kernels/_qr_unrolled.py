@@ -10,6 +10,7 @@ from ._pick import pick
 
 SIZES = (4, 5, 6)
 QR_SIZES = (2, 3, 4, 5, 6)
+TRI_SIZES = (3, 4, 5, 6)
 WIDTH = 32
 
 @jit(cache=True)
@@ -2361,6 +2362,96 @@ def qr_pass_upto_6(S, L, size):
     if size == 3:
         return qr_pass_3(S, L)
     return qr_pass_2(S, L)
+
+
+@jit(cache=True)
+def tridiagonal_3(A, ssq, L):
+    """Householder tridiagonalisation of the lanes of a block of 3 x 3 matrices.
+
+    ``A`` is the flat lane scratch of shape (3, 3, 32): entry (i, j) of lane ``ln`` at
+    ``A[(i * 3 + j) * 32 + ln]``, lower triangle read; the diagonal and subdiagonal
+    are written back. ``ssq`` is each lane's squared Frobenius norm. Lanes ``0 .. L`` are
+    reduced (2 interleaved, 16 apart: lanes from ``L`` on may be computed too, on
+    whatever the scratch holds; ``A`` and ``ssq`` must have all 32) (generated).
+    """
+    for ln in range(min(L, 16)):
+        ssq_0 = ssq[0 + ln]
+        a0_0_0 = A[0 + ln]
+        a1_0_0 = A[96 + ln]
+        a1_1_0 = A[128 + ln]
+        a2_0_0 = A[192 + ln]
+        a2_1_0 = A[224 + ln]
+        a2_2_0 = A[256 + ln]
+        ssq_1 = ssq[16 + ln]
+        a0_0_1 = A[16 + ln]
+        a1_0_1 = A[112 + ln]
+        a1_1_1 = A[144 + ln]
+        a2_0_1 = A[208 + ln]
+        a2_1_1 = A[240 + ln]
+        a2_2_1 = A[272 + ln]
+        # column 0
+        sig_0 = 0.0
+        sig_1 = 0.0
+        sig_0 += a1_0_0 * a1_0_0
+        sig_1 += a1_0_1 * a1_0_1
+        sig_0 += a2_0_0 * a2_0_0
+        sig_1 += a2_0_1 * a2_0_1
+        x0_0 = a1_0_0
+        x0_1 = a1_0_1
+        r_0 = math.copysign(math.sqrt(sig_0), x0_0)
+        r_1 = math.copysign(math.sqrt(sig_1), x0_1)
+        act_0 = sig_0 > 1e-40 * ssq_0
+        act_1 = sig_1 > 1e-40 * ssq_1
+        b_0 = 1.0 / (sig_0 + r_0 * x0_0)
+        b_1 = 1.0 / (sig_1 + r_1 * x0_1)
+        beta_0 = pick(act_0, b_0, 0.0)
+        beta_1 = pick(act_1, b_1, 0.0)
+        u1_0 = x0_0 + r_0
+        u1_1 = x0_1 + r_1
+        a1_0_0 = pick(act_0, -r_0, x0_0)
+        a1_0_1 = pick(act_1, -r_1, x0_1)
+        u2_0 = a2_0_0
+        u2_1 = a2_0_1
+        p1_0 = a1_1_0 * u1_0
+        p1_1 = a1_1_1 * u1_1
+        p2_0 = a2_2_0 * u2_0
+        p2_1 = a2_2_1 * u2_1
+        p2_0 += a2_1_0 * u1_0
+        p2_1 += a2_1_1 * u1_1
+        p1_0 += a2_1_0 * u2_0
+        p1_1 += a2_1_1 * u2_1
+        kk_0 = 0.0
+        kk_1 = 0.0
+        p1_0 = beta_0 * p1_0
+        p1_1 = beta_1 * p1_1
+        kk_0 += p1_0 * u1_0
+        kk_1 += p1_1 * u1_1
+        p2_0 = beta_0 * p2_0
+        p2_1 = beta_1 * p2_1
+        kk_0 += p2_0 * u2_0
+        kk_1 += p2_1 * u2_1
+        kk_0 *= 0.5 * beta_0
+        kk_1 *= 0.5 * beta_1
+        p1_0 -= kk_0 * u1_0
+        p1_1 -= kk_1 * u1_1
+        p2_0 -= kk_0 * u2_0
+        p2_1 -= kk_1 * u2_1
+        a1_1_0 -= u1_0 * p1_0 + p1_0 * u1_0
+        a1_1_1 -= u1_1 * p1_1 + p1_1 * u1_1
+        a2_1_0 -= u2_0 * p1_0 + p2_0 * u1_0
+        a2_1_1 -= u2_1 * p1_1 + p2_1 * u1_1
+        a2_2_0 -= u2_0 * p2_0 + p2_0 * u2_0
+        a2_2_1 -= u2_1 * p2_1 + p2_1 * u2_1
+        A[0 + ln] = a0_0_0
+        A[96 + ln] = a1_0_0
+        A[128 + ln] = a1_1_0
+        A[224 + ln] = a2_1_0
+        A[256 + ln] = a2_2_0
+        A[16 + ln] = a0_0_1
+        A[112 + ln] = a1_0_1
+        A[144 + ln] = a1_1_1
+        A[240 + ln] = a2_1_1
+        A[272 + ln] = a2_2_1
 
 
 @jit(cache=True)
