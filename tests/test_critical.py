@@ -20,6 +20,7 @@ from fastopt import NonFiniteWarning, kernels
 from fastopt import PointType as P
 from fastopt.kernels import _critical as kcrit
 from fastopt.kernels import _qr_codegen, _qr_unrolled
+from fastopt.kernels._claim import claim
 from fastopt.kernels._prefetch import prefetch
 
 RNG = np.random.default_rng(20240601)
@@ -212,6 +213,34 @@ def test_prefetch_is_only_a_hint():
         assert _prefetched_sum(view) == view.sum()
         assert _prefetched_sum.py_func(view) == view.sum()
     assert prefetch(H, 0, 0, 0) is None
+
+
+@numba.njit(parallel=True)
+def _claimed_by_slots(nc):
+    seen = np.zeros(nc, dtype=np.int64)
+    counter = np.zeros(1, dtype=np.int64)
+    for _ in prange(nc):  # as the batch drivers: worker slots claiming chunks
+        c = claim(counter)
+        while c < nc:
+            seen[c] += 1
+            c = claim(counter)
+    return seen, counter  # not counter[0]: numba would read it before the loop
+
+
+def test_claimed_chunks_are_each_handed_out_once():
+    """The batch drivers' worker slots claim every chunk exactly once, on all threads
+    and on one; each slot's last claim finds the work gone (nc + nc claims)."""
+    before = numba.get_num_threads()
+    try:
+        for threads in (before, 1):
+            numba.set_num_threads(threads)
+            for nc in (1, 7, 256, 1000):
+                seen, counter = _claimed_by_slots(nc)
+                assert (seen == 1).all() and counter[0] == 2 * nc
+    finally:
+        numba.set_num_threads(before)
+    counter = np.zeros(1, dtype=np.int64)
+    assert [claim(counter) for _ in range(3)] == [0, 1, 2] and counter[0] == 3
 
 
 def test_generated_qr_module_is_the_generator_output():

@@ -119,6 +119,7 @@ from .._jit import jit
 from .._result import PointType
 from . import _qr_unrolled
 from ._batch import chunk_bounds
+from ._claim import claim
 from ._prefetch import prefetch
 
 #: Smallest n whose batch eigenvalues go to LAPACK (``np.linalg.eigvalsh``): the
@@ -1866,10 +1867,12 @@ def classify_hessians_batch(H, atol, rtol, srtol, eig, inertia, kind, tol, size=
     """Second-order test of many symmetric matrices by their eigenvalues, in parallel.
 
     Each matrix ``H[k]`` gets the tolerance ``tol[k] = atol[k] + rtol * ||H[k]||_F`` and
-    is classified as by :func:`classify_hessian`. The batch is cut into a few contiguous
-    chunks per thread, each with its own work buffer, so the results are the same for
-    any number of threads. Blocks of 32 matrices by Householder + tridiagonal QR for
-    4 <= n <= 64, QL one matrix at a time otherwise (nothing allocated per matrix);
+    is classified as by :func:`classify_hessian`. The batch is cut into up to 256
+    contiguous chunks, each with its own work buffer, which the threads claim one after
+    another (a stalled thread holds up one chunk, not a fixed share of the batch), so
+    the results are the same for any number of threads. Blocks of 32 matrices by
+    Householder + tridiagonal QR for 4 <= n <= 64, QL one matrix at a time otherwise
+    (nothing allocated per matrix);
     :func:`classify_hessians_batch_lapack` uses LAPACK, faster from
     ``n = LAPACK_MIN_N`` on.
 
@@ -1919,9 +1922,14 @@ def classify_hessians_batch(H, atol, rtol, srtol, eig, inertia, kind, tol, size=
     lanes = _EIG_LANES_MIN_N <= H.shape[1] <= _EIG_LANES_MAX_N
     nc = _nchunks(-(-N // LANES) if lanes else N)  # chunks of at least one full block
     firstbad = np.full(nc, -1, dtype=np.int64)
-    for c in prange(nc):
-        lo, hi = _lane_chunk_bounds(N, nc, c) if lanes else chunk_bounds(N, nc, c)
-        firstbad[c] = _eig_chunk(H, lo, hi, atol, rtol, srtol, eig, inertia, kind, tol, size)
+    counter = np.zeros(1, dtype=np.int64)
+    for _ in prange(nc):  # worker slots claiming chunks (see _claim)
+        c = claim(counter)
+        while c < nc:
+            lo, hi = _lane_chunk_bounds(N, nc, c) if lanes else chunk_bounds(N, nc, c)
+            firstbad[c] = _eig_chunk(H, lo, hi, atol, rtol, srtol, eig, inertia, kind,
+                                     tol, size)
+            c = claim(counter)
     return _first_of(firstbad)
 
 
@@ -1948,32 +1956,33 @@ def classify_hessians_batch_lapack(H, atol, rtol, srtol, eig, inertia, kind, tol
     n = H.shape[1]
     nc = _nchunks(N)
     firstbad = np.full(nc, -1, dtype=np.int64)
-    for c in prange(nc):
-        lo, hi = chunk_bounds(N, nc, c)
+    counter = np.zeros(1, dtype=np.int64)
+    for _ in prange(nc):  # worker slots claiming chunks (see _claim)
         w = np.empty((2 * n + 2, n))
-        for k in range(lo, hi):
-            finite, scale, fro, bad = _begin(H, k, w, 0, atol, rtol, srtol, tol)
-            if not finite:
+        c = claim(counter)
+        while c < nc:
+            lo, hi = chunk_bounds(N, nc, c)
+            for k in range(lo, hi):
+                finite, scale, fro, bad = _begin(H, k, w, 0, atol, rtol, srtol, tol)
+                if not finite:
+                    for i in range(n):
+                        eig[k, i] = np.nan
+                    _finish(k, -1, -1, -1, inertia, kind)
+                    continue
+                if bad and firstbad[c] < 0:
+                    firstbad[c] = k
+                ev = np.linalg.eigvalsh(w[:n])
+                t = tol[k]
+                neg = 0
+                pos = 0
                 for i in range(n):
-                    eig[k, i] = np.nan
-                _finish(k, -1, -1, -1, inertia, kind)
-                continue
-            if bad and firstbad[c] < 0:
-                firstbad[c] = k
-            ev = np.linalg.eigvalsh(w[:n])
-            t = tol[k]
-            neg = 0
-            pos = 0
-            for i in range(n):
-                v = ev[i] * scale
-                eig[k, i] = v
-                neg += v < -t
-                pos += v > t
-            _finish(k, neg, n - neg - pos, pos, inertia, kind)
-    for c in range(nc):
-        if firstbad[c] >= 0:
-            return firstbad[c]
-    return -1
+                    v = ev[i] * scale
+                    eig[k, i] = v
+                    neg += v < -t
+                    pos += v > t
+                _finish(k, neg, n - neg - pos, pos, inertia, kind)
+            c = claim(counter)
+    return _first_of(firstbad)
 
 
 @jit(parallel=True, cache=True)
@@ -2005,8 +2014,12 @@ def inertia_hessians_batch(H, atol, rtol, srtol, inertia, kind, tol, size=()):
     lanes = n == 2 or _LANES_INERTIA_MIN_N <= n <= _LANES_INERTIA_MAX_N
     nc = _nchunks(-(-N // LANES) if lanes else N)  # chunks of at least one full block
     firstbad = np.full(nc, -1, dtype=np.int64)
-    for c in prange(nc):
-        lo, hi = _lane_chunk_bounds(N, nc, c) if lanes else chunk_bounds(N, nc, c)
-        firstbad[c] = _inertia_chunk(H, lo, hi, atol, rtol, srtol, inertia, kind, tol,
-                                     size)
+    counter = np.zeros(1, dtype=np.int64)
+    for _ in prange(nc):  # worker slots claiming chunks (see _claim)
+        c = claim(counter)
+        while c < nc:
+            lo, hi = _lane_chunk_bounds(N, nc, c) if lanes else chunk_bounds(N, nc, c)
+            firstbad[c] = _inertia_chunk(H, lo, hi, atol, rtol, srtol, inertia, kind, tol,
+                                         size)
+            c = claim(counter)
     return _first_of(firstbad)
