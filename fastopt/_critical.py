@@ -179,7 +179,7 @@ def classify_hessians(H, *, tol=None, eigenvalues: bool = True) -> HessianClassi
 
     Kernels (:mod:`fastopt.kernels._eigen`): closed forms for n <= 3 (n = 3 with a QL
     fallback near repeated eigenvalues), Householder + implicit QR on blocks of up to
-    32 matrices at once for n = 4 .. 64, LAPACK above; all match
+    64 matrices at once for n = 4 .. 64, LAPACK above; all match
     ``numpy.linalg.eigvalsh`` to ``~1e-14 ||H||``. The two paths agree exactly for
     n <= 2 and otherwise up to eigenvalues within ``~n eps ||H||`` of ``+-tol``.
 

@@ -170,7 +170,7 @@ def test_generated_qr_kernels_give_the_generic_lanes_results_bit_for_bit(n):
     by ``size_tag(n)``) do the generic lanes' arithmetic step for step: the same
     eigenvalues, inertia, kinds and tolerances to the last bit on both paths, on
     clustered, random, zero, identity, NaN and huge matrices, in a batch that is not a
-    multiple of 32."""
+    multiple of 64 (the block size)."""
     rng = np.random.default_rng(n + 7)
     H = np.array([clustered(n, rng) for _ in range(60)] + [random_symmetric(n, rng)
                                                          for _ in range(60)]
@@ -254,7 +254,7 @@ def test_three_by_three_batch_lanes_match_the_one_matrix_kernel_bit_for_bit():
     """Batches of n = 3 run the closed form over blocks of matrices (vectorised); it
     gives the one-matrix kernel's eigenvalues and kinds to the last bit, and leaves the
     matrices it cannot finish (nearly repeated eigenvalues, multiples of I, NaN, extreme
-    scales) to the scalar path, in a batch that is not a multiple of 32."""
+    scales) to the scalar path, in a batch that is not a multiple of 64 (the block size)."""
     rng = np.random.default_rng(11)
     H = np.array([clustered(3, rng) for _ in range(100)]
                  + [random_symmetric(3, rng) for _ in range(100)]
@@ -300,7 +300,7 @@ def test_generated_three_by_three_reduction_is_the_generic_one_bit_for_bit():
     """The inertia path's Householder reduction for n = 3 (generated, used whatever the
     size tag) gives the generic lanes' tridiagonal to the last bit, on clustered,
     random, zero, diagonal (skipped reflection) and huge matrices, in a batch that is
-    not a multiple of 32."""
+    not a multiple of 64 (the block size)."""
     rng = np.random.default_rng(3)
     H = np.array([clustered(3, rng) for _ in range(40)]
                  + [random_symmetric(3, rng) for _ in range(40)]

@@ -16,10 +16,10 @@ n              algorithm
 2              closed form ``m -+ sqrt(p^2 + b^2)``, ``m = (a + c) / 2``,
                ``p = (a - c) / 2`` (``hypot`` near over/underflow)
 3              trigonometric closed form (Cardano); QL when ``1 - r^2 < 1e-4``, see
-               below; batches: one branch-free pass over blocks of 32 matrices
+               below; batches: one branch-free pass over blocks of 64 matrices
                (vectorised), the same numbers
 4 .. 64        batches: Householder tridiagonalisation + implicit-shift QR on blocks of
-               32 matrices at once, each loop running over the block innermost
+               64 matrices at once, each loop running over the block innermost
                (vectorised, no data-dependent branch): every matrix of a block runs
                its own Wilkinson-shifted QR steps on its own unreduced block, in the
                root-free form of Pal, Walker and Kahan (squared off-diagonals, no
@@ -72,7 +72,7 @@ enough no eigenvalue lies in ``[-tol, tol]`` and the inertia of ``A`` is the ans
 n <= 2 it uses the closed form, so both paths agree exactly; for n >= 3 they agree
 except for eigenvalues within round-off (``~n eps ||A||_F``) of ``+-tol``.
 
-Batches of 3 <= n <= 64 (:func:`inertia_hessians_batch`) take another route, 32
+Batches of 3 <= n <= 64 (:func:`inertia_hessians_batch`) take another route, 64
 matrices at a time with every loop running over the block innermost (vectorised), and
 with no data-dependent branch: Householder reduction to a tridiagonal ``T`` (backward
 stable, ``~(4/3) n^3`` flops), then the Sturm counts of ``T -+ tol I``: the signs of
@@ -912,8 +912,12 @@ def _finish(k, neg, zero, pos, inertia, kind):
 #: Matrices per block of the lane-parallel paths (every loop runs over the block
 #: innermost so that the compiler vectorises it; the block size must be a run-time
 #: value: a loop with a constant trip count is unrolled into scalar code instead,
-#: measured).
-LANES = _qr_unrolled.WIDTH  # 32
+#: measured). 64 against 32, 10^5 random matrices, 1 thread, whole calls: inertia
+#: n = 3 2.23-2.40 -> 1.76-1.87 ms, n = 4 3.38-3.67 -> 2.90-3.17, n = 6 7.55-7.90 ->
+#: 6.98-7.22; eigenvalues n = 4 10.5-11.0 -> 9.9-10.2, n = 6 22.8-23.1 -> 21.9-22.6
+#: (fewer per-block overheads, longer lane loops); n = 13 and n = 50 no slower; 128
+#: was slower again (the scratch outgrows the L1 cache).
+LANES = _qr_unrolled.WIDTH  # 64
 
 # rows of the per-lane scratch V (shape (_NV + 2 n, LANES)): the sums of the loader ...
 _SSQ, _ASQ = 0, 1
@@ -1413,7 +1417,7 @@ def _lanes_qr_registers(A, n, L, V, S, qr_pass):
     bottom row, the block continues with the kernel for its leading ``top + 1`` rows
     (`_lanes_shrink`): the rows below are done in every lane, where the larger kernel
     would leave them unchanged, so the results are the same to the
-    last bit (a step costs about ``70 n`` ns per block of 32; n = 6, random matrices:
+    last bit (a step costs about ``70 n`` ns per 32 lanes; n = 6, random matrices:
     5 of the 14 steps of a block run at n = 6, the others at 5, 4, 3, 2). The same
     arithmetic and deflation test as the generic lanes; lanes beyond ``L`` are padded
     as done. Leaves the eigenvalues (unsorted) in ``V[_NV:_NV + n]`` and ``V[_M] > 0``
@@ -1846,7 +1850,7 @@ def _inertia_chunk(H, lo, hi, atol, rtol, srtol, inertia, kind, tol, size):
 def _lane_chunk_bounds(N, nchunks, c):
     """Item range [lo, hi) of chunk `c`: whole blocks of LANES, only the last one partial.
 
-    A partial block costs the generated QR kernels a whole one (they always step all 32
+    A partial block costs the generated QR kernels a whole one (they always step all 64
     lanes); chunks cut at arbitrary items left one per chunk (n = 4, 10^5 matrices, 1
     thread: 0.5 ms of 12.6).
     """
@@ -1870,7 +1874,7 @@ def classify_hessians_batch(H, atol, rtol, srtol, eig, inertia, kind, tol, size=
     is classified as by :func:`classify_hessian`. The batch is cut into up to 256
     contiguous chunks, each with its own work buffer, which the threads claim one after
     another (a stalled thread holds up one chunk, not a fixed share of the batch), so
-    the results are the same for any number of threads. Blocks of 32 matrices by
+    the results are the same for any number of threads. Blocks of 64 matrices by
     Householder + tridiagonal QR for 4 <= n <= 64, QL one matrix at a time otherwise
     (nothing allocated per matrix);
     :func:`classify_hessians_batch_lapack` uses LAPACK, faster from
@@ -1991,7 +1995,7 @@ def inertia_hessians_batch(H, atol, rtol, srtol, inertia, kind, tol, size=()):
 
     As :func:`classify_hessians_batch` without the ``eig`` output, for any n: n = 2 by
     the closed form (one vectorised pass over blocks of 256 matrices), 3 <= n <= 64 by
-    Householder tridiagonalisation + Sturm counts on blocks of 32 matrices, larger n
+    Householder tridiagonalisation + Sturm counts on blocks of 64 matrices, larger n
     (and matrices those paths leave: NaN/inf, zero, extreme scales) as
     :func:`classify_hessian_inertia` does (``L D L^T`` factorisations). ``size``: as
     for :func:`classify_hessians_batch` (here it selects the generated Householder

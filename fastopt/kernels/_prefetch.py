@@ -1,6 +1,6 @@
 """``prefetch(A, i, j, k)``: ask the CPU to bring ``A[i, j, k]`` into cache, no waiting.
 
-The lane kernels of :mod:`fastopt.kernels._eigen` load a block of 32 matrices, then
+The lane kernels of :mod:`fastopt.kernels._eigen` load a block of 64 matrices, then
 compute on it for microseconds; the next block's load then waits on main memory, which
 the hardware prefetcher does not foresee across that pause. Prefetching the next
 block before computing on the current one hides that wait (measured, n = 6, 10^5

@@ -44,12 +44,14 @@ QR_SIZES = tuple(range(2, max(SIZES) + 1))
 #: reduction (one reflection, quick to compile) every build calls for n = 3, whatever
 #: its tag (the inertia path; 10^5 random matrices, 1 thread: 0.65 -> 0.35 ms).
 TRI_SIZES = (3,) + SIZES
-#: Lanes per block (rows of the scratch are this far apart) and interleaved chains.
-WIDTH = 32
+#: Lanes per block (rows of the scratch are this far apart; 64 measured faster than 32
+#: and 128, see `_eigen.LANES`) and interleaved chains.
+WIDTH = 64
 CHAINS = 4
 #: Lanes interleaved in the generated Householder reduction (10^5 random matrices, 1
-#: thread, per block of 32: n = 6 1065 -> 908 ns, n = 5 671 -> 582, n = 4 380 -> 351
-#: against 1 lane at a time; 4 lanes spill and take twice as long).
+#: thread, per block of 32, before blocks of 64: n = 6 1065 -> 908 ns, n = 5 671 ->
+#: 582, n = 4 380 -> 351 against 1 lane at a time; 4 lanes spill and take twice as
+#: long).
 TRI_CHAINS = 2
 #: `_eigen._HH_SKIP`: a Householder column this small relative to ||A||_F^2 is skipped.
 HH_SKIP = "1e-40"

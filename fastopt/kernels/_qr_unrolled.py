@@ -11,16 +11,16 @@ from ._pick import pick
 SIZES = (4, 5, 6)
 QR_SIZES = (2, 3, 4, 5, 6)
 TRI_SIZES = (3, 4, 5, 6)
-WIDTH = 32
+WIDTH = 64
 
 @jit(cache=True)
 def qr_pass_2(S, L):
     """One QR step on every lane of a block of 2 x 2 tridiagonals (generated).
 
-    ``S`` is flat, row ``r`` of lane ``ln`` at ``S[r * 32 + ln]``: rows ``0 .. 1``
+    ``S`` is flat, row ``r`` of lane ``ln`` at ``S[r * 64 + ln]``: rows ``0 .. 1``
     the diagonal, ``2 .. 2`` the squared off-diagonal ``e^2``, ``3`` the bottom
     ``m`` of the lane's unreduced block (0: done), ``4`` the deflation threshold on
-    ``e^2``. ``L`` must be 32; the caller deflates before the first step. Returns
+    ``e^2``. ``L`` must be 64; the caller deflates before the first step. Returns
     ``left + 64 * full``: ``left`` lanes are not done, ``full`` of them still reach the
     bottom row.
     """
@@ -28,25 +28,25 @@ def qr_pass_2(S, L):
     full = 0
     for ln in range(L // 4):
         d0_0 = S[0 + ln]
-        d1_0 = S[32 + ln]
-        e0_0 = S[64 + ln]
-        m_0 = S[96 + ln]
-        thr_0 = S[128 + ln]
-        d0_1 = S[8 + ln]
-        d1_1 = S[40 + ln]
-        e0_1 = S[72 + ln]
-        m_1 = S[104 + ln]
-        thr_1 = S[136 + ln]
-        d0_2 = S[16 + ln]
-        d1_2 = S[48 + ln]
-        e0_2 = S[80 + ln]
-        m_2 = S[112 + ln]
-        thr_2 = S[144 + ln]
-        d0_3 = S[24 + ln]
-        d1_3 = S[56 + ln]
-        e0_3 = S[88 + ln]
-        m_3 = S[120 + ln]
-        thr_3 = S[152 + ln]
+        d1_0 = S[64 + ln]
+        e0_0 = S[128 + ln]
+        m_0 = S[192 + ln]
+        thr_0 = S[256 + ln]
+        d0_1 = S[16 + ln]
+        d1_1 = S[80 + ln]
+        e0_1 = S[144 + ln]
+        m_1 = S[208 + ln]
+        thr_1 = S[272 + ln]
+        d0_2 = S[32 + ln]
+        d1_2 = S[96 + ln]
+        e0_2 = S[160 + ln]
+        m_2 = S[224 + ln]
+        thr_2 = S[288 + ln]
+        d0_3 = S[48 + ln]
+        d1_3 = S[112 + ln]
+        e0_3 = S[176 + ln]
+        m_3 = S[240 + ln]
+        thr_3 = S[304 + ln]
         # lo .. m is the lane's unreduced block (deflated at the end of the previous
         # step, or by the caller before the first)
         lo_0 = 0.0
@@ -178,40 +178,40 @@ def qr_pass_2(S, L):
         m_2 = pick((m_2 == 1.0) & (e0_2 == 0.0), 0.0, m_2)
         m_3 = pick((m_3 == 1.0) & (e0_3 == 0.0), 0.0, m_3)
         S[0 + ln] = d0_0
-        S[32 + ln] = d1_0
-        S[64 + ln] = e0_0
-        S[96 + ln] = m_0
+        S[64 + ln] = d1_0
+        S[128 + ln] = e0_0
+        S[192 + ln] = m_0
         left += 1 if m_0 > 0.0 else 0
         full += 1 if m_0 == 1.0 else 0
-        S[8 + ln] = d0_1
-        S[40 + ln] = d1_1
-        S[72 + ln] = e0_1
-        S[104 + ln] = m_1
+        S[16 + ln] = d0_1
+        S[80 + ln] = d1_1
+        S[144 + ln] = e0_1
+        S[208 + ln] = m_1
         left += 1 if m_1 > 0.0 else 0
         full += 1 if m_1 == 1.0 else 0
-        S[16 + ln] = d0_2
-        S[48 + ln] = d1_2
-        S[80 + ln] = e0_2
-        S[112 + ln] = m_2
+        S[32 + ln] = d0_2
+        S[96 + ln] = d1_2
+        S[160 + ln] = e0_2
+        S[224 + ln] = m_2
         left += 1 if m_2 > 0.0 else 0
         full += 1 if m_2 == 1.0 else 0
-        S[24 + ln] = d0_3
-        S[56 + ln] = d1_3
-        S[88 + ln] = e0_3
-        S[120 + ln] = m_3
+        S[48 + ln] = d0_3
+        S[112 + ln] = d1_3
+        S[176 + ln] = e0_3
+        S[240 + ln] = m_3
         left += 1 if m_3 > 0.0 else 0
         full += 1 if m_3 == 1.0 else 0
-    return left + 64 * full
+    return left + 128 * full
 
 
 @jit(cache=True)
 def qr_pass_3(S, L):
     """One QR step on every lane of a block of 3 x 3 tridiagonals (generated).
 
-    ``S`` is flat, row ``r`` of lane ``ln`` at ``S[r * 32 + ln]``: rows ``0 .. 2``
+    ``S`` is flat, row ``r`` of lane ``ln`` at ``S[r * 64 + ln]``: rows ``0 .. 2``
     the diagonal, ``3 .. 4`` the squared off-diagonal ``e^2``, ``5`` the bottom
     ``m`` of the lane's unreduced block (0: done), ``6`` the deflation threshold on
-    ``e^2``. ``L`` must be 32; the caller deflates before the first step. Returns
+    ``e^2``. ``L`` must be 64; the caller deflates before the first step. Returns
     ``left + 64 * full``: ``left`` lanes are not done, ``full`` of them still reach the
     bottom row.
     """
@@ -219,33 +219,33 @@ def qr_pass_3(S, L):
     full = 0
     for ln in range(L // 4):
         d0_0 = S[0 + ln]
-        d1_0 = S[32 + ln]
-        d2_0 = S[64 + ln]
-        e0_0 = S[96 + ln]
-        e1_0 = S[128 + ln]
-        m_0 = S[160 + ln]
-        thr_0 = S[192 + ln]
-        d0_1 = S[8 + ln]
-        d1_1 = S[40 + ln]
-        d2_1 = S[72 + ln]
-        e0_1 = S[104 + ln]
-        e1_1 = S[136 + ln]
-        m_1 = S[168 + ln]
-        thr_1 = S[200 + ln]
-        d0_2 = S[16 + ln]
-        d1_2 = S[48 + ln]
-        d2_2 = S[80 + ln]
-        e0_2 = S[112 + ln]
-        e1_2 = S[144 + ln]
-        m_2 = S[176 + ln]
-        thr_2 = S[208 + ln]
-        d0_3 = S[24 + ln]
-        d1_3 = S[56 + ln]
-        d2_3 = S[88 + ln]
-        e0_3 = S[120 + ln]
-        e1_3 = S[152 + ln]
-        m_3 = S[184 + ln]
-        thr_3 = S[216 + ln]
+        d1_0 = S[64 + ln]
+        d2_0 = S[128 + ln]
+        e0_0 = S[192 + ln]
+        e1_0 = S[256 + ln]
+        m_0 = S[320 + ln]
+        thr_0 = S[384 + ln]
+        d0_1 = S[16 + ln]
+        d1_1 = S[80 + ln]
+        d2_1 = S[144 + ln]
+        e0_1 = S[208 + ln]
+        e1_1 = S[272 + ln]
+        m_1 = S[336 + ln]
+        thr_1 = S[400 + ln]
+        d0_2 = S[32 + ln]
+        d1_2 = S[96 + ln]
+        d2_2 = S[160 + ln]
+        e0_2 = S[224 + ln]
+        e1_2 = S[288 + ln]
+        m_2 = S[352 + ln]
+        thr_2 = S[416 + ln]
+        d0_3 = S[48 + ln]
+        d1_3 = S[112 + ln]
+        d2_3 = S[176 + ln]
+        e0_3 = S[240 + ln]
+        e1_3 = S[304 + ln]
+        m_3 = S[368 + ln]
+        thr_3 = S[432 + ln]
         # lo .. m is the lane's unreduced block (deflated at the end of the previous
         # step, or by the caller before the first)
         lo_0 = 0.0
@@ -497,48 +497,48 @@ def qr_pass_3(S, L):
         m_2 = pick((m_2 == 1.0) & (e0_2 == 0.0), 0.0, m_2)
         m_3 = pick((m_3 == 1.0) & (e0_3 == 0.0), 0.0, m_3)
         S[0 + ln] = d0_0
-        S[32 + ln] = d1_0
-        S[64 + ln] = d2_0
-        S[96 + ln] = e0_0
-        S[128 + ln] = e1_0
-        S[160 + ln] = m_0
+        S[64 + ln] = d1_0
+        S[128 + ln] = d2_0
+        S[192 + ln] = e0_0
+        S[256 + ln] = e1_0
+        S[320 + ln] = m_0
         left += 1 if m_0 > 0.0 else 0
         full += 1 if m_0 == 2.0 else 0
-        S[8 + ln] = d0_1
-        S[40 + ln] = d1_1
-        S[72 + ln] = d2_1
-        S[104 + ln] = e0_1
-        S[136 + ln] = e1_1
-        S[168 + ln] = m_1
+        S[16 + ln] = d0_1
+        S[80 + ln] = d1_1
+        S[144 + ln] = d2_1
+        S[208 + ln] = e0_1
+        S[272 + ln] = e1_1
+        S[336 + ln] = m_1
         left += 1 if m_1 > 0.0 else 0
         full += 1 if m_1 == 2.0 else 0
-        S[16 + ln] = d0_2
-        S[48 + ln] = d1_2
-        S[80 + ln] = d2_2
-        S[112 + ln] = e0_2
-        S[144 + ln] = e1_2
-        S[176 + ln] = m_2
+        S[32 + ln] = d0_2
+        S[96 + ln] = d1_2
+        S[160 + ln] = d2_2
+        S[224 + ln] = e0_2
+        S[288 + ln] = e1_2
+        S[352 + ln] = m_2
         left += 1 if m_2 > 0.0 else 0
         full += 1 if m_2 == 2.0 else 0
-        S[24 + ln] = d0_3
-        S[56 + ln] = d1_3
-        S[88 + ln] = d2_3
-        S[120 + ln] = e0_3
-        S[152 + ln] = e1_3
-        S[184 + ln] = m_3
+        S[48 + ln] = d0_3
+        S[112 + ln] = d1_3
+        S[176 + ln] = d2_3
+        S[240 + ln] = e0_3
+        S[304 + ln] = e1_3
+        S[368 + ln] = m_3
         left += 1 if m_3 > 0.0 else 0
         full += 1 if m_3 == 2.0 else 0
-    return left + 64 * full
+    return left + 128 * full
 
 
 @jit(cache=True)
 def qr_pass_4(S, L):
     """One QR step on every lane of a block of 4 x 4 tridiagonals (generated).
 
-    ``S`` is flat, row ``r`` of lane ``ln`` at ``S[r * 32 + ln]``: rows ``0 .. 3``
+    ``S`` is flat, row ``r`` of lane ``ln`` at ``S[r * 64 + ln]``: rows ``0 .. 3``
     the diagonal, ``4 .. 6`` the squared off-diagonal ``e^2``, ``7`` the bottom
     ``m`` of the lane's unreduced block (0: done), ``8`` the deflation threshold on
-    ``e^2``. ``L`` must be 32; the caller deflates before the first step. Returns
+    ``e^2``. ``L`` must be 64; the caller deflates before the first step. Returns
     ``left + 64 * full``: ``left`` lanes are not done, ``full`` of them still reach the
     bottom row.
     """
@@ -546,41 +546,41 @@ def qr_pass_4(S, L):
     full = 0
     for ln in range(L // 4):
         d0_0 = S[0 + ln]
-        d1_0 = S[32 + ln]
-        d2_0 = S[64 + ln]
-        d3_0 = S[96 + ln]
-        e0_0 = S[128 + ln]
-        e1_0 = S[160 + ln]
-        e2_0 = S[192 + ln]
-        m_0 = S[224 + ln]
-        thr_0 = S[256 + ln]
-        d0_1 = S[8 + ln]
-        d1_1 = S[40 + ln]
-        d2_1 = S[72 + ln]
-        d3_1 = S[104 + ln]
-        e0_1 = S[136 + ln]
-        e1_1 = S[168 + ln]
-        e2_1 = S[200 + ln]
-        m_1 = S[232 + ln]
-        thr_1 = S[264 + ln]
-        d0_2 = S[16 + ln]
-        d1_2 = S[48 + ln]
-        d2_2 = S[80 + ln]
-        d3_2 = S[112 + ln]
-        e0_2 = S[144 + ln]
-        e1_2 = S[176 + ln]
-        e2_2 = S[208 + ln]
-        m_2 = S[240 + ln]
-        thr_2 = S[272 + ln]
-        d0_3 = S[24 + ln]
-        d1_3 = S[56 + ln]
-        d2_3 = S[88 + ln]
-        d3_3 = S[120 + ln]
-        e0_3 = S[152 + ln]
-        e1_3 = S[184 + ln]
-        e2_3 = S[216 + ln]
-        m_3 = S[248 + ln]
-        thr_3 = S[280 + ln]
+        d1_0 = S[64 + ln]
+        d2_0 = S[128 + ln]
+        d3_0 = S[192 + ln]
+        e0_0 = S[256 + ln]
+        e1_0 = S[320 + ln]
+        e2_0 = S[384 + ln]
+        m_0 = S[448 + ln]
+        thr_0 = S[512 + ln]
+        d0_1 = S[16 + ln]
+        d1_1 = S[80 + ln]
+        d2_1 = S[144 + ln]
+        d3_1 = S[208 + ln]
+        e0_1 = S[272 + ln]
+        e1_1 = S[336 + ln]
+        e2_1 = S[400 + ln]
+        m_1 = S[464 + ln]
+        thr_1 = S[528 + ln]
+        d0_2 = S[32 + ln]
+        d1_2 = S[96 + ln]
+        d2_2 = S[160 + ln]
+        d3_2 = S[224 + ln]
+        e0_2 = S[288 + ln]
+        e1_2 = S[352 + ln]
+        e2_2 = S[416 + ln]
+        m_2 = S[480 + ln]
+        thr_2 = S[544 + ln]
+        d0_3 = S[48 + ln]
+        d1_3 = S[112 + ln]
+        d2_3 = S[176 + ln]
+        d3_3 = S[240 + ln]
+        e0_3 = S[304 + ln]
+        e1_3 = S[368 + ln]
+        e2_3 = S[432 + ln]
+        m_3 = S[496 + ln]
+        thr_3 = S[560 + ln]
         # lo .. m is the lane's unreduced block (deflated at the end of the previous
         # step, or by the caller before the first)
         lo_0 = 0.0
@@ -952,56 +952,56 @@ def qr_pass_4(S, L):
         m_2 = pick((m_2 == 1.0) & (e0_2 == 0.0), 0.0, m_2)
         m_3 = pick((m_3 == 1.0) & (e0_3 == 0.0), 0.0, m_3)
         S[0 + ln] = d0_0
-        S[32 + ln] = d1_0
-        S[64 + ln] = d2_0
-        S[96 + ln] = d3_0
-        S[128 + ln] = e0_0
-        S[160 + ln] = e1_0
-        S[192 + ln] = e2_0
-        S[224 + ln] = m_0
+        S[64 + ln] = d1_0
+        S[128 + ln] = d2_0
+        S[192 + ln] = d3_0
+        S[256 + ln] = e0_0
+        S[320 + ln] = e1_0
+        S[384 + ln] = e2_0
+        S[448 + ln] = m_0
         left += 1 if m_0 > 0.0 else 0
         full += 1 if m_0 == 3.0 else 0
-        S[8 + ln] = d0_1
-        S[40 + ln] = d1_1
-        S[72 + ln] = d2_1
-        S[104 + ln] = d3_1
-        S[136 + ln] = e0_1
-        S[168 + ln] = e1_1
-        S[200 + ln] = e2_1
-        S[232 + ln] = m_1
+        S[16 + ln] = d0_1
+        S[80 + ln] = d1_1
+        S[144 + ln] = d2_1
+        S[208 + ln] = d3_1
+        S[272 + ln] = e0_1
+        S[336 + ln] = e1_1
+        S[400 + ln] = e2_1
+        S[464 + ln] = m_1
         left += 1 if m_1 > 0.0 else 0
         full += 1 if m_1 == 3.0 else 0
-        S[16 + ln] = d0_2
-        S[48 + ln] = d1_2
-        S[80 + ln] = d2_2
-        S[112 + ln] = d3_2
-        S[144 + ln] = e0_2
-        S[176 + ln] = e1_2
-        S[208 + ln] = e2_2
-        S[240 + ln] = m_2
+        S[32 + ln] = d0_2
+        S[96 + ln] = d1_2
+        S[160 + ln] = d2_2
+        S[224 + ln] = d3_2
+        S[288 + ln] = e0_2
+        S[352 + ln] = e1_2
+        S[416 + ln] = e2_2
+        S[480 + ln] = m_2
         left += 1 if m_2 > 0.0 else 0
         full += 1 if m_2 == 3.0 else 0
-        S[24 + ln] = d0_3
-        S[56 + ln] = d1_3
-        S[88 + ln] = d2_3
-        S[120 + ln] = d3_3
-        S[152 + ln] = e0_3
-        S[184 + ln] = e1_3
-        S[216 + ln] = e2_3
-        S[248 + ln] = m_3
+        S[48 + ln] = d0_3
+        S[112 + ln] = d1_3
+        S[176 + ln] = d2_3
+        S[240 + ln] = d3_3
+        S[304 + ln] = e0_3
+        S[368 + ln] = e1_3
+        S[432 + ln] = e2_3
+        S[496 + ln] = m_3
         left += 1 if m_3 > 0.0 else 0
         full += 1 if m_3 == 3.0 else 0
-    return left + 64 * full
+    return left + 128 * full
 
 
 @jit(cache=True)
 def qr_pass_5(S, L):
     """One QR step on every lane of a block of 5 x 5 tridiagonals (generated).
 
-    ``S`` is flat, row ``r`` of lane ``ln`` at ``S[r * 32 + ln]``: rows ``0 .. 4``
+    ``S`` is flat, row ``r`` of lane ``ln`` at ``S[r * 64 + ln]``: rows ``0 .. 4``
     the diagonal, ``5 .. 8`` the squared off-diagonal ``e^2``, ``9`` the bottom
     ``m`` of the lane's unreduced block (0: done), ``10`` the deflation threshold on
-    ``e^2``. ``L`` must be 32; the caller deflates before the first step. Returns
+    ``e^2``. ``L`` must be 64; the caller deflates before the first step. Returns
     ``left + 64 * full``: ``left`` lanes are not done, ``full`` of them still reach the
     bottom row.
     """
@@ -1009,49 +1009,49 @@ def qr_pass_5(S, L):
     full = 0
     for ln in range(L // 4):
         d0_0 = S[0 + ln]
-        d1_0 = S[32 + ln]
-        d2_0 = S[64 + ln]
-        d3_0 = S[96 + ln]
-        d4_0 = S[128 + ln]
-        e0_0 = S[160 + ln]
-        e1_0 = S[192 + ln]
-        e2_0 = S[224 + ln]
-        e3_0 = S[256 + ln]
-        m_0 = S[288 + ln]
-        thr_0 = S[320 + ln]
-        d0_1 = S[8 + ln]
-        d1_1 = S[40 + ln]
-        d2_1 = S[72 + ln]
-        d3_1 = S[104 + ln]
-        d4_1 = S[136 + ln]
-        e0_1 = S[168 + ln]
-        e1_1 = S[200 + ln]
-        e2_1 = S[232 + ln]
-        e3_1 = S[264 + ln]
-        m_1 = S[296 + ln]
-        thr_1 = S[328 + ln]
-        d0_2 = S[16 + ln]
-        d1_2 = S[48 + ln]
-        d2_2 = S[80 + ln]
-        d3_2 = S[112 + ln]
-        d4_2 = S[144 + ln]
-        e0_2 = S[176 + ln]
-        e1_2 = S[208 + ln]
-        e2_2 = S[240 + ln]
-        e3_2 = S[272 + ln]
-        m_2 = S[304 + ln]
-        thr_2 = S[336 + ln]
-        d0_3 = S[24 + ln]
-        d1_3 = S[56 + ln]
-        d2_3 = S[88 + ln]
-        d3_3 = S[120 + ln]
-        d4_3 = S[152 + ln]
-        e0_3 = S[184 + ln]
-        e1_3 = S[216 + ln]
-        e2_3 = S[248 + ln]
-        e3_3 = S[280 + ln]
-        m_3 = S[312 + ln]
-        thr_3 = S[344 + ln]
+        d1_0 = S[64 + ln]
+        d2_0 = S[128 + ln]
+        d3_0 = S[192 + ln]
+        d4_0 = S[256 + ln]
+        e0_0 = S[320 + ln]
+        e1_0 = S[384 + ln]
+        e2_0 = S[448 + ln]
+        e3_0 = S[512 + ln]
+        m_0 = S[576 + ln]
+        thr_0 = S[640 + ln]
+        d0_1 = S[16 + ln]
+        d1_1 = S[80 + ln]
+        d2_1 = S[144 + ln]
+        d3_1 = S[208 + ln]
+        d4_1 = S[272 + ln]
+        e0_1 = S[336 + ln]
+        e1_1 = S[400 + ln]
+        e2_1 = S[464 + ln]
+        e3_1 = S[528 + ln]
+        m_1 = S[592 + ln]
+        thr_1 = S[656 + ln]
+        d0_2 = S[32 + ln]
+        d1_2 = S[96 + ln]
+        d2_2 = S[160 + ln]
+        d3_2 = S[224 + ln]
+        d4_2 = S[288 + ln]
+        e0_2 = S[352 + ln]
+        e1_2 = S[416 + ln]
+        e2_2 = S[480 + ln]
+        e3_2 = S[544 + ln]
+        m_2 = S[608 + ln]
+        thr_2 = S[672 + ln]
+        d0_3 = S[48 + ln]
+        d1_3 = S[112 + ln]
+        d2_3 = S[176 + ln]
+        d3_3 = S[240 + ln]
+        d4_3 = S[304 + ln]
+        e0_3 = S[368 + ln]
+        e1_3 = S[432 + ln]
+        e2_3 = S[496 + ln]
+        e3_3 = S[560 + ln]
+        m_3 = S[624 + ln]
+        thr_3 = S[688 + ln]
         # lo .. m is the lane's unreduced block (deflated at the end of the previous
         # step, or by the caller before the first)
         lo_0 = 0.0
@@ -1543,64 +1543,64 @@ def qr_pass_5(S, L):
         m_2 = pick((m_2 == 1.0) & (e0_2 == 0.0), 0.0, m_2)
         m_3 = pick((m_3 == 1.0) & (e0_3 == 0.0), 0.0, m_3)
         S[0 + ln] = d0_0
-        S[32 + ln] = d1_0
-        S[64 + ln] = d2_0
-        S[96 + ln] = d3_0
-        S[128 + ln] = d4_0
-        S[160 + ln] = e0_0
-        S[192 + ln] = e1_0
-        S[224 + ln] = e2_0
-        S[256 + ln] = e3_0
-        S[288 + ln] = m_0
+        S[64 + ln] = d1_0
+        S[128 + ln] = d2_0
+        S[192 + ln] = d3_0
+        S[256 + ln] = d4_0
+        S[320 + ln] = e0_0
+        S[384 + ln] = e1_0
+        S[448 + ln] = e2_0
+        S[512 + ln] = e3_0
+        S[576 + ln] = m_0
         left += 1 if m_0 > 0.0 else 0
         full += 1 if m_0 == 4.0 else 0
-        S[8 + ln] = d0_1
-        S[40 + ln] = d1_1
-        S[72 + ln] = d2_1
-        S[104 + ln] = d3_1
-        S[136 + ln] = d4_1
-        S[168 + ln] = e0_1
-        S[200 + ln] = e1_1
-        S[232 + ln] = e2_1
-        S[264 + ln] = e3_1
-        S[296 + ln] = m_1
+        S[16 + ln] = d0_1
+        S[80 + ln] = d1_1
+        S[144 + ln] = d2_1
+        S[208 + ln] = d3_1
+        S[272 + ln] = d4_1
+        S[336 + ln] = e0_1
+        S[400 + ln] = e1_1
+        S[464 + ln] = e2_1
+        S[528 + ln] = e3_1
+        S[592 + ln] = m_1
         left += 1 if m_1 > 0.0 else 0
         full += 1 if m_1 == 4.0 else 0
-        S[16 + ln] = d0_2
-        S[48 + ln] = d1_2
-        S[80 + ln] = d2_2
-        S[112 + ln] = d3_2
-        S[144 + ln] = d4_2
-        S[176 + ln] = e0_2
-        S[208 + ln] = e1_2
-        S[240 + ln] = e2_2
-        S[272 + ln] = e3_2
-        S[304 + ln] = m_2
+        S[32 + ln] = d0_2
+        S[96 + ln] = d1_2
+        S[160 + ln] = d2_2
+        S[224 + ln] = d3_2
+        S[288 + ln] = d4_2
+        S[352 + ln] = e0_2
+        S[416 + ln] = e1_2
+        S[480 + ln] = e2_2
+        S[544 + ln] = e3_2
+        S[608 + ln] = m_2
         left += 1 if m_2 > 0.0 else 0
         full += 1 if m_2 == 4.0 else 0
-        S[24 + ln] = d0_3
-        S[56 + ln] = d1_3
-        S[88 + ln] = d2_3
-        S[120 + ln] = d3_3
-        S[152 + ln] = d4_3
-        S[184 + ln] = e0_3
-        S[216 + ln] = e1_3
-        S[248 + ln] = e2_3
-        S[280 + ln] = e3_3
-        S[312 + ln] = m_3
+        S[48 + ln] = d0_3
+        S[112 + ln] = d1_3
+        S[176 + ln] = d2_3
+        S[240 + ln] = d3_3
+        S[304 + ln] = d4_3
+        S[368 + ln] = e0_3
+        S[432 + ln] = e1_3
+        S[496 + ln] = e2_3
+        S[560 + ln] = e3_3
+        S[624 + ln] = m_3
         left += 1 if m_3 > 0.0 else 0
         full += 1 if m_3 == 4.0 else 0
-    return left + 64 * full
+    return left + 128 * full
 
 
 @jit(cache=True)
 def qr_pass_6(S, L):
     """One QR step on every lane of a block of 6 x 6 tridiagonals (generated).
 
-    ``S`` is flat, row ``r`` of lane ``ln`` at ``S[r * 32 + ln]``: rows ``0 .. 5``
+    ``S`` is flat, row ``r`` of lane ``ln`` at ``S[r * 64 + ln]``: rows ``0 .. 5``
     the diagonal, ``6 .. 10`` the squared off-diagonal ``e^2``, ``11`` the bottom
     ``m`` of the lane's unreduced block (0: done), ``12`` the deflation threshold on
-    ``e^2``. ``L`` must be 32; the caller deflates before the first step. Returns
+    ``e^2``. ``L`` must be 64; the caller deflates before the first step. Returns
     ``left + 64 * full``: ``left`` lanes are not done, ``full`` of them still reach the
     bottom row.
     """
@@ -1608,57 +1608,57 @@ def qr_pass_6(S, L):
     full = 0
     for ln in range(L // 4):
         d0_0 = S[0 + ln]
-        d1_0 = S[32 + ln]
-        d2_0 = S[64 + ln]
-        d3_0 = S[96 + ln]
-        d4_0 = S[128 + ln]
-        d5_0 = S[160 + ln]
-        e0_0 = S[192 + ln]
-        e1_0 = S[224 + ln]
-        e2_0 = S[256 + ln]
-        e3_0 = S[288 + ln]
-        e4_0 = S[320 + ln]
-        m_0 = S[352 + ln]
-        thr_0 = S[384 + ln]
-        d0_1 = S[8 + ln]
-        d1_1 = S[40 + ln]
-        d2_1 = S[72 + ln]
-        d3_1 = S[104 + ln]
-        d4_1 = S[136 + ln]
-        d5_1 = S[168 + ln]
-        e0_1 = S[200 + ln]
-        e1_1 = S[232 + ln]
-        e2_1 = S[264 + ln]
-        e3_1 = S[296 + ln]
-        e4_1 = S[328 + ln]
-        m_1 = S[360 + ln]
-        thr_1 = S[392 + ln]
-        d0_2 = S[16 + ln]
-        d1_2 = S[48 + ln]
-        d2_2 = S[80 + ln]
-        d3_2 = S[112 + ln]
-        d4_2 = S[144 + ln]
-        d5_2 = S[176 + ln]
-        e0_2 = S[208 + ln]
-        e1_2 = S[240 + ln]
-        e2_2 = S[272 + ln]
-        e3_2 = S[304 + ln]
-        e4_2 = S[336 + ln]
-        m_2 = S[368 + ln]
-        thr_2 = S[400 + ln]
-        d0_3 = S[24 + ln]
-        d1_3 = S[56 + ln]
-        d2_3 = S[88 + ln]
-        d3_3 = S[120 + ln]
-        d4_3 = S[152 + ln]
-        d5_3 = S[184 + ln]
-        e0_3 = S[216 + ln]
-        e1_3 = S[248 + ln]
-        e2_3 = S[280 + ln]
-        e3_3 = S[312 + ln]
-        e4_3 = S[344 + ln]
-        m_3 = S[376 + ln]
-        thr_3 = S[408 + ln]
+        d1_0 = S[64 + ln]
+        d2_0 = S[128 + ln]
+        d3_0 = S[192 + ln]
+        d4_0 = S[256 + ln]
+        d5_0 = S[320 + ln]
+        e0_0 = S[384 + ln]
+        e1_0 = S[448 + ln]
+        e2_0 = S[512 + ln]
+        e3_0 = S[576 + ln]
+        e4_0 = S[640 + ln]
+        m_0 = S[704 + ln]
+        thr_0 = S[768 + ln]
+        d0_1 = S[16 + ln]
+        d1_1 = S[80 + ln]
+        d2_1 = S[144 + ln]
+        d3_1 = S[208 + ln]
+        d4_1 = S[272 + ln]
+        d5_1 = S[336 + ln]
+        e0_1 = S[400 + ln]
+        e1_1 = S[464 + ln]
+        e2_1 = S[528 + ln]
+        e3_1 = S[592 + ln]
+        e4_1 = S[656 + ln]
+        m_1 = S[720 + ln]
+        thr_1 = S[784 + ln]
+        d0_2 = S[32 + ln]
+        d1_2 = S[96 + ln]
+        d2_2 = S[160 + ln]
+        d3_2 = S[224 + ln]
+        d4_2 = S[288 + ln]
+        d5_2 = S[352 + ln]
+        e0_2 = S[416 + ln]
+        e1_2 = S[480 + ln]
+        e2_2 = S[544 + ln]
+        e3_2 = S[608 + ln]
+        e4_2 = S[672 + ln]
+        m_2 = S[736 + ln]
+        thr_2 = S[800 + ln]
+        d0_3 = S[48 + ln]
+        d1_3 = S[112 + ln]
+        d2_3 = S[176 + ln]
+        d3_3 = S[240 + ln]
+        d4_3 = S[304 + ln]
+        d5_3 = S[368 + ln]
+        e0_3 = S[432 + ln]
+        e1_3 = S[496 + ln]
+        e2_3 = S[560 + ln]
+        e3_3 = S[624 + ln]
+        e4_3 = S[688 + ln]
+        m_3 = S[752 + ln]
+        thr_3 = S[816 + ln]
         # lo .. m is the lane's unreduced block (deflated at the end of the previous
         # step, or by the caller before the first)
         lo_0 = 0.0
@@ -2270,62 +2270,62 @@ def qr_pass_6(S, L):
         m_2 = pick((m_2 == 1.0) & (e0_2 == 0.0), 0.0, m_2)
         m_3 = pick((m_3 == 1.0) & (e0_3 == 0.0), 0.0, m_3)
         S[0 + ln] = d0_0
-        S[32 + ln] = d1_0
-        S[64 + ln] = d2_0
-        S[96 + ln] = d3_0
-        S[128 + ln] = d4_0
-        S[160 + ln] = d5_0
-        S[192 + ln] = e0_0
-        S[224 + ln] = e1_0
-        S[256 + ln] = e2_0
-        S[288 + ln] = e3_0
-        S[320 + ln] = e4_0
-        S[352 + ln] = m_0
+        S[64 + ln] = d1_0
+        S[128 + ln] = d2_0
+        S[192 + ln] = d3_0
+        S[256 + ln] = d4_0
+        S[320 + ln] = d5_0
+        S[384 + ln] = e0_0
+        S[448 + ln] = e1_0
+        S[512 + ln] = e2_0
+        S[576 + ln] = e3_0
+        S[640 + ln] = e4_0
+        S[704 + ln] = m_0
         left += 1 if m_0 > 0.0 else 0
         full += 1 if m_0 == 5.0 else 0
-        S[8 + ln] = d0_1
-        S[40 + ln] = d1_1
-        S[72 + ln] = d2_1
-        S[104 + ln] = d3_1
-        S[136 + ln] = d4_1
-        S[168 + ln] = d5_1
-        S[200 + ln] = e0_1
-        S[232 + ln] = e1_1
-        S[264 + ln] = e2_1
-        S[296 + ln] = e3_1
-        S[328 + ln] = e4_1
-        S[360 + ln] = m_1
+        S[16 + ln] = d0_1
+        S[80 + ln] = d1_1
+        S[144 + ln] = d2_1
+        S[208 + ln] = d3_1
+        S[272 + ln] = d4_1
+        S[336 + ln] = d5_1
+        S[400 + ln] = e0_1
+        S[464 + ln] = e1_1
+        S[528 + ln] = e2_1
+        S[592 + ln] = e3_1
+        S[656 + ln] = e4_1
+        S[720 + ln] = m_1
         left += 1 if m_1 > 0.0 else 0
         full += 1 if m_1 == 5.0 else 0
-        S[16 + ln] = d0_2
-        S[48 + ln] = d1_2
-        S[80 + ln] = d2_2
-        S[112 + ln] = d3_2
-        S[144 + ln] = d4_2
-        S[176 + ln] = d5_2
-        S[208 + ln] = e0_2
-        S[240 + ln] = e1_2
-        S[272 + ln] = e2_2
-        S[304 + ln] = e3_2
-        S[336 + ln] = e4_2
-        S[368 + ln] = m_2
+        S[32 + ln] = d0_2
+        S[96 + ln] = d1_2
+        S[160 + ln] = d2_2
+        S[224 + ln] = d3_2
+        S[288 + ln] = d4_2
+        S[352 + ln] = d5_2
+        S[416 + ln] = e0_2
+        S[480 + ln] = e1_2
+        S[544 + ln] = e2_2
+        S[608 + ln] = e3_2
+        S[672 + ln] = e4_2
+        S[736 + ln] = m_2
         left += 1 if m_2 > 0.0 else 0
         full += 1 if m_2 == 5.0 else 0
-        S[24 + ln] = d0_3
-        S[56 + ln] = d1_3
-        S[88 + ln] = d2_3
-        S[120 + ln] = d3_3
-        S[152 + ln] = d4_3
-        S[184 + ln] = d5_3
-        S[216 + ln] = e0_3
-        S[248 + ln] = e1_3
-        S[280 + ln] = e2_3
-        S[312 + ln] = e3_3
-        S[344 + ln] = e4_3
-        S[376 + ln] = m_3
+        S[48 + ln] = d0_3
+        S[112 + ln] = d1_3
+        S[176 + ln] = d2_3
+        S[240 + ln] = d3_3
+        S[304 + ln] = d4_3
+        S[368 + ln] = d5_3
+        S[432 + ln] = e0_3
+        S[496 + ln] = e1_3
+        S[560 + ln] = e2_3
+        S[624 + ln] = e3_3
+        S[688 + ln] = e4_3
+        S[752 + ln] = m_3
         left += 1 if m_3 > 0.0 else 0
         full += 1 if m_3 == 5.0 else 0
-    return left + 64 * full
+    return left + 128 * full
 
 
 @jit(inline=True)
@@ -2368,27 +2368,27 @@ def qr_pass_upto_6(S, L, size):
 def tridiagonal_3(A, ssq, L):
     """Householder tridiagonalisation of the lanes of a block of 3 x 3 matrices.
 
-    ``A`` is the flat lane scratch of shape (3, 3, 32): entry (i, j) of lane ``ln`` at
-    ``A[(i * 3 + j) * 32 + ln]``, lower triangle read; the diagonal and subdiagonal
+    ``A`` is the flat lane scratch of shape (3, 3, 64): entry (i, j) of lane ``ln`` at
+    ``A[(i * 3 + j) * 64 + ln]``, lower triangle read; the diagonal and subdiagonal
     are written back. ``ssq`` is each lane's squared Frobenius norm. Lanes ``0 .. L`` are
-    reduced (2 interleaved, 16 apart: lanes from ``L`` on may be computed too, on
-    whatever the scratch holds; ``A`` and ``ssq`` must have all 32) (generated).
+    reduced (2 interleaved, 32 apart: lanes from ``L`` on may be computed too, on
+    whatever the scratch holds; ``A`` and ``ssq`` must have all 64) (generated).
     """
-    for ln in range(min(L, 16)):
+    for ln in range(min(L, 32)):
         ssq_0 = ssq[0 + ln]
         a0_0_0 = A[0 + ln]
-        a1_0_0 = A[96 + ln]
-        a1_1_0 = A[128 + ln]
-        a2_0_0 = A[192 + ln]
-        a2_1_0 = A[224 + ln]
-        a2_2_0 = A[256 + ln]
-        ssq_1 = ssq[16 + ln]
-        a0_0_1 = A[16 + ln]
-        a1_0_1 = A[112 + ln]
-        a1_1_1 = A[144 + ln]
-        a2_0_1 = A[208 + ln]
-        a2_1_1 = A[240 + ln]
-        a2_2_1 = A[272 + ln]
+        a1_0_0 = A[192 + ln]
+        a1_1_0 = A[256 + ln]
+        a2_0_0 = A[384 + ln]
+        a2_1_0 = A[448 + ln]
+        a2_2_0 = A[512 + ln]
+        ssq_1 = ssq[32 + ln]
+        a0_0_1 = A[32 + ln]
+        a1_0_1 = A[224 + ln]
+        a1_1_1 = A[288 + ln]
+        a2_0_1 = A[416 + ln]
+        a2_1_1 = A[480 + ln]
+        a2_2_1 = A[544 + ln]
         # column 0
         sig_0 = 0.0
         sig_1 = 0.0
@@ -2443,50 +2443,50 @@ def tridiagonal_3(A, ssq, L):
         a2_2_0 -= u2_0 * p2_0 + p2_0 * u2_0
         a2_2_1 -= u2_1 * p2_1 + p2_1 * u2_1
         A[0 + ln] = a0_0_0
-        A[96 + ln] = a1_0_0
-        A[128 + ln] = a1_1_0
-        A[224 + ln] = a2_1_0
-        A[256 + ln] = a2_2_0
-        A[16 + ln] = a0_0_1
-        A[112 + ln] = a1_0_1
-        A[144 + ln] = a1_1_1
-        A[240 + ln] = a2_1_1
-        A[272 + ln] = a2_2_1
+        A[192 + ln] = a1_0_0
+        A[256 + ln] = a1_1_0
+        A[448 + ln] = a2_1_0
+        A[512 + ln] = a2_2_0
+        A[32 + ln] = a0_0_1
+        A[224 + ln] = a1_0_1
+        A[288 + ln] = a1_1_1
+        A[480 + ln] = a2_1_1
+        A[544 + ln] = a2_2_1
 
 
 @jit(cache=True)
 def tridiagonal_4(A, ssq, L):
     """Householder tridiagonalisation of the lanes of a block of 4 x 4 matrices.
 
-    ``A`` is the flat lane scratch of shape (4, 4, 32): entry (i, j) of lane ``ln`` at
-    ``A[(i * 4 + j) * 32 + ln]``, lower triangle read; the diagonal and subdiagonal
+    ``A`` is the flat lane scratch of shape (4, 4, 64): entry (i, j) of lane ``ln`` at
+    ``A[(i * 4 + j) * 64 + ln]``, lower triangle read; the diagonal and subdiagonal
     are written back. ``ssq`` is each lane's squared Frobenius norm. Lanes ``0 .. L`` are
-    reduced (2 interleaved, 16 apart: lanes from ``L`` on may be computed too, on
-    whatever the scratch holds; ``A`` and ``ssq`` must have all 32) (generated).
+    reduced (2 interleaved, 32 apart: lanes from ``L`` on may be computed too, on
+    whatever the scratch holds; ``A`` and ``ssq`` must have all 64) (generated).
     """
-    for ln in range(min(L, 16)):
+    for ln in range(min(L, 32)):
         ssq_0 = ssq[0 + ln]
         a0_0_0 = A[0 + ln]
-        a1_0_0 = A[128 + ln]
-        a1_1_0 = A[160 + ln]
-        a2_0_0 = A[256 + ln]
-        a2_1_0 = A[288 + ln]
-        a2_2_0 = A[320 + ln]
-        a3_0_0 = A[384 + ln]
-        a3_1_0 = A[416 + ln]
-        a3_2_0 = A[448 + ln]
-        a3_3_0 = A[480 + ln]
-        ssq_1 = ssq[16 + ln]
-        a0_0_1 = A[16 + ln]
-        a1_0_1 = A[144 + ln]
-        a1_1_1 = A[176 + ln]
-        a2_0_1 = A[272 + ln]
-        a2_1_1 = A[304 + ln]
-        a2_2_1 = A[336 + ln]
-        a3_0_1 = A[400 + ln]
-        a3_1_1 = A[432 + ln]
-        a3_2_1 = A[464 + ln]
-        a3_3_1 = A[496 + ln]
+        a1_0_0 = A[256 + ln]
+        a1_1_0 = A[320 + ln]
+        a2_0_0 = A[512 + ln]
+        a2_1_0 = A[576 + ln]
+        a2_2_0 = A[640 + ln]
+        a3_0_0 = A[768 + ln]
+        a3_1_0 = A[832 + ln]
+        a3_2_0 = A[896 + ln]
+        a3_3_0 = A[960 + ln]
+        ssq_1 = ssq[32 + ln]
+        a0_0_1 = A[32 + ln]
+        a1_0_1 = A[288 + ln]
+        a1_1_1 = A[352 + ln]
+        a2_0_1 = A[544 + ln]
+        a2_1_1 = A[608 + ln]
+        a2_2_1 = A[672 + ln]
+        a3_0_1 = A[800 + ln]
+        a3_1_1 = A[864 + ln]
+        a3_2_1 = A[928 + ln]
+        a3_3_1 = A[992 + ln]
         # column 0
         sig_0 = 0.0
         sig_1 = 0.0
@@ -2620,64 +2620,64 @@ def tridiagonal_4(A, ssq, L):
         a3_3_0 -= u3_0 * p3_0 + p3_0 * u3_0
         a3_3_1 -= u3_1 * p3_1 + p3_1 * u3_1
         A[0 + ln] = a0_0_0
-        A[128 + ln] = a1_0_0
-        A[160 + ln] = a1_1_0
-        A[288 + ln] = a2_1_0
-        A[320 + ln] = a2_2_0
-        A[448 + ln] = a3_2_0
-        A[480 + ln] = a3_3_0
-        A[16 + ln] = a0_0_1
-        A[144 + ln] = a1_0_1
-        A[176 + ln] = a1_1_1
-        A[304 + ln] = a2_1_1
-        A[336 + ln] = a2_2_1
-        A[464 + ln] = a3_2_1
-        A[496 + ln] = a3_3_1
+        A[256 + ln] = a1_0_0
+        A[320 + ln] = a1_1_0
+        A[576 + ln] = a2_1_0
+        A[640 + ln] = a2_2_0
+        A[896 + ln] = a3_2_0
+        A[960 + ln] = a3_3_0
+        A[32 + ln] = a0_0_1
+        A[288 + ln] = a1_0_1
+        A[352 + ln] = a1_1_1
+        A[608 + ln] = a2_1_1
+        A[672 + ln] = a2_2_1
+        A[928 + ln] = a3_2_1
+        A[992 + ln] = a3_3_1
 
 
 @jit(cache=True)
 def tridiagonal_5(A, ssq, L):
     """Householder tridiagonalisation of the lanes of a block of 5 x 5 matrices.
 
-    ``A`` is the flat lane scratch of shape (5, 5, 32): entry (i, j) of lane ``ln`` at
-    ``A[(i * 5 + j) * 32 + ln]``, lower triangle read; the diagonal and subdiagonal
+    ``A`` is the flat lane scratch of shape (5, 5, 64): entry (i, j) of lane ``ln`` at
+    ``A[(i * 5 + j) * 64 + ln]``, lower triangle read; the diagonal and subdiagonal
     are written back. ``ssq`` is each lane's squared Frobenius norm. Lanes ``0 .. L`` are
-    reduced (2 interleaved, 16 apart: lanes from ``L`` on may be computed too, on
-    whatever the scratch holds; ``A`` and ``ssq`` must have all 32) (generated).
+    reduced (2 interleaved, 32 apart: lanes from ``L`` on may be computed too, on
+    whatever the scratch holds; ``A`` and ``ssq`` must have all 64) (generated).
     """
-    for ln in range(min(L, 16)):
+    for ln in range(min(L, 32)):
         ssq_0 = ssq[0 + ln]
         a0_0_0 = A[0 + ln]
-        a1_0_0 = A[160 + ln]
-        a1_1_0 = A[192 + ln]
-        a2_0_0 = A[320 + ln]
-        a2_1_0 = A[352 + ln]
-        a2_2_0 = A[384 + ln]
-        a3_0_0 = A[480 + ln]
-        a3_1_0 = A[512 + ln]
-        a3_2_0 = A[544 + ln]
-        a3_3_0 = A[576 + ln]
-        a4_0_0 = A[640 + ln]
-        a4_1_0 = A[672 + ln]
-        a4_2_0 = A[704 + ln]
-        a4_3_0 = A[736 + ln]
-        a4_4_0 = A[768 + ln]
-        ssq_1 = ssq[16 + ln]
-        a0_0_1 = A[16 + ln]
-        a1_0_1 = A[176 + ln]
-        a1_1_1 = A[208 + ln]
-        a2_0_1 = A[336 + ln]
-        a2_1_1 = A[368 + ln]
-        a2_2_1 = A[400 + ln]
-        a3_0_1 = A[496 + ln]
-        a3_1_1 = A[528 + ln]
-        a3_2_1 = A[560 + ln]
-        a3_3_1 = A[592 + ln]
-        a4_0_1 = A[656 + ln]
-        a4_1_1 = A[688 + ln]
-        a4_2_1 = A[720 + ln]
-        a4_3_1 = A[752 + ln]
-        a4_4_1 = A[784 + ln]
+        a1_0_0 = A[320 + ln]
+        a1_1_0 = A[384 + ln]
+        a2_0_0 = A[640 + ln]
+        a2_1_0 = A[704 + ln]
+        a2_2_0 = A[768 + ln]
+        a3_0_0 = A[960 + ln]
+        a3_1_0 = A[1024 + ln]
+        a3_2_0 = A[1088 + ln]
+        a3_3_0 = A[1152 + ln]
+        a4_0_0 = A[1280 + ln]
+        a4_1_0 = A[1344 + ln]
+        a4_2_0 = A[1408 + ln]
+        a4_3_0 = A[1472 + ln]
+        a4_4_0 = A[1536 + ln]
+        ssq_1 = ssq[32 + ln]
+        a0_0_1 = A[32 + ln]
+        a1_0_1 = A[352 + ln]
+        a1_1_1 = A[416 + ln]
+        a2_0_1 = A[672 + ln]
+        a2_1_1 = A[736 + ln]
+        a2_2_1 = A[800 + ln]
+        a3_0_1 = A[992 + ln]
+        a3_1_1 = A[1056 + ln]
+        a3_2_1 = A[1120 + ln]
+        a3_3_1 = A[1184 + ln]
+        a4_0_1 = A[1312 + ln]
+        a4_1_1 = A[1376 + ln]
+        a4_2_1 = A[1440 + ln]
+        a4_3_1 = A[1504 + ln]
+        a4_4_1 = A[1568 + ln]
         # column 0
         sig_0 = 0.0
         sig_1 = 0.0
@@ -2922,80 +2922,80 @@ def tridiagonal_5(A, ssq, L):
         a4_4_0 -= u4_0 * p4_0 + p4_0 * u4_0
         a4_4_1 -= u4_1 * p4_1 + p4_1 * u4_1
         A[0 + ln] = a0_0_0
-        A[160 + ln] = a1_0_0
-        A[192 + ln] = a1_1_0
-        A[352 + ln] = a2_1_0
-        A[384 + ln] = a2_2_0
-        A[544 + ln] = a3_2_0
-        A[576 + ln] = a3_3_0
-        A[736 + ln] = a4_3_0
-        A[768 + ln] = a4_4_0
-        A[16 + ln] = a0_0_1
-        A[176 + ln] = a1_0_1
-        A[208 + ln] = a1_1_1
-        A[368 + ln] = a2_1_1
-        A[400 + ln] = a2_2_1
-        A[560 + ln] = a3_2_1
-        A[592 + ln] = a3_3_1
-        A[752 + ln] = a4_3_1
-        A[784 + ln] = a4_4_1
+        A[320 + ln] = a1_0_0
+        A[384 + ln] = a1_1_0
+        A[704 + ln] = a2_1_0
+        A[768 + ln] = a2_2_0
+        A[1088 + ln] = a3_2_0
+        A[1152 + ln] = a3_3_0
+        A[1472 + ln] = a4_3_0
+        A[1536 + ln] = a4_4_0
+        A[32 + ln] = a0_0_1
+        A[352 + ln] = a1_0_1
+        A[416 + ln] = a1_1_1
+        A[736 + ln] = a2_1_1
+        A[800 + ln] = a2_2_1
+        A[1120 + ln] = a3_2_1
+        A[1184 + ln] = a3_3_1
+        A[1504 + ln] = a4_3_1
+        A[1568 + ln] = a4_4_1
 
 
 @jit(cache=True)
 def tridiagonal_6(A, ssq, L):
     """Householder tridiagonalisation of the lanes of a block of 6 x 6 matrices.
 
-    ``A`` is the flat lane scratch of shape (6, 6, 32): entry (i, j) of lane ``ln`` at
-    ``A[(i * 6 + j) * 32 + ln]``, lower triangle read; the diagonal and subdiagonal
+    ``A`` is the flat lane scratch of shape (6, 6, 64): entry (i, j) of lane ``ln`` at
+    ``A[(i * 6 + j) * 64 + ln]``, lower triangle read; the diagonal and subdiagonal
     are written back. ``ssq`` is each lane's squared Frobenius norm. Lanes ``0 .. L`` are
-    reduced (2 interleaved, 16 apart: lanes from ``L`` on may be computed too, on
-    whatever the scratch holds; ``A`` and ``ssq`` must have all 32) (generated).
+    reduced (2 interleaved, 32 apart: lanes from ``L`` on may be computed too, on
+    whatever the scratch holds; ``A`` and ``ssq`` must have all 64) (generated).
     """
-    for ln in range(min(L, 16)):
+    for ln in range(min(L, 32)):
         ssq_0 = ssq[0 + ln]
         a0_0_0 = A[0 + ln]
-        a1_0_0 = A[192 + ln]
-        a1_1_0 = A[224 + ln]
-        a2_0_0 = A[384 + ln]
-        a2_1_0 = A[416 + ln]
-        a2_2_0 = A[448 + ln]
-        a3_0_0 = A[576 + ln]
-        a3_1_0 = A[608 + ln]
-        a3_2_0 = A[640 + ln]
-        a3_3_0 = A[672 + ln]
-        a4_0_0 = A[768 + ln]
-        a4_1_0 = A[800 + ln]
-        a4_2_0 = A[832 + ln]
-        a4_3_0 = A[864 + ln]
-        a4_4_0 = A[896 + ln]
-        a5_0_0 = A[960 + ln]
-        a5_1_0 = A[992 + ln]
-        a5_2_0 = A[1024 + ln]
-        a5_3_0 = A[1056 + ln]
-        a5_4_0 = A[1088 + ln]
-        a5_5_0 = A[1120 + ln]
-        ssq_1 = ssq[16 + ln]
-        a0_0_1 = A[16 + ln]
-        a1_0_1 = A[208 + ln]
-        a1_1_1 = A[240 + ln]
-        a2_0_1 = A[400 + ln]
-        a2_1_1 = A[432 + ln]
-        a2_2_1 = A[464 + ln]
-        a3_0_1 = A[592 + ln]
-        a3_1_1 = A[624 + ln]
-        a3_2_1 = A[656 + ln]
-        a3_3_1 = A[688 + ln]
-        a4_0_1 = A[784 + ln]
-        a4_1_1 = A[816 + ln]
-        a4_2_1 = A[848 + ln]
-        a4_3_1 = A[880 + ln]
-        a4_4_1 = A[912 + ln]
-        a5_0_1 = A[976 + ln]
-        a5_1_1 = A[1008 + ln]
-        a5_2_1 = A[1040 + ln]
-        a5_3_1 = A[1072 + ln]
-        a5_4_1 = A[1104 + ln]
-        a5_5_1 = A[1136 + ln]
+        a1_0_0 = A[384 + ln]
+        a1_1_0 = A[448 + ln]
+        a2_0_0 = A[768 + ln]
+        a2_1_0 = A[832 + ln]
+        a2_2_0 = A[896 + ln]
+        a3_0_0 = A[1152 + ln]
+        a3_1_0 = A[1216 + ln]
+        a3_2_0 = A[1280 + ln]
+        a3_3_0 = A[1344 + ln]
+        a4_0_0 = A[1536 + ln]
+        a4_1_0 = A[1600 + ln]
+        a4_2_0 = A[1664 + ln]
+        a4_3_0 = A[1728 + ln]
+        a4_4_0 = A[1792 + ln]
+        a5_0_0 = A[1920 + ln]
+        a5_1_0 = A[1984 + ln]
+        a5_2_0 = A[2048 + ln]
+        a5_3_0 = A[2112 + ln]
+        a5_4_0 = A[2176 + ln]
+        a5_5_0 = A[2240 + ln]
+        ssq_1 = ssq[32 + ln]
+        a0_0_1 = A[32 + ln]
+        a1_0_1 = A[416 + ln]
+        a1_1_1 = A[480 + ln]
+        a2_0_1 = A[800 + ln]
+        a2_1_1 = A[864 + ln]
+        a2_2_1 = A[928 + ln]
+        a3_0_1 = A[1184 + ln]
+        a3_1_1 = A[1248 + ln]
+        a3_2_1 = A[1312 + ln]
+        a3_3_1 = A[1376 + ln]
+        a4_0_1 = A[1568 + ln]
+        a4_1_1 = A[1632 + ln]
+        a4_2_1 = A[1696 + ln]
+        a4_3_1 = A[1760 + ln]
+        a4_4_1 = A[1824 + ln]
+        a5_0_1 = A[1952 + ln]
+        a5_1_1 = A[2016 + ln]
+        a5_2_1 = A[2080 + ln]
+        a5_3_1 = A[2144 + ln]
+        a5_4_1 = A[2208 + ln]
+        a5_5_1 = A[2272 + ln]
         # column 0
         sig_0 = 0.0
         sig_1 = 0.0
@@ -3389,24 +3389,24 @@ def tridiagonal_6(A, ssq, L):
         a5_5_0 -= u5_0 * p5_0 + p5_0 * u5_0
         a5_5_1 -= u5_1 * p5_1 + p5_1 * u5_1
         A[0 + ln] = a0_0_0
-        A[192 + ln] = a1_0_0
-        A[224 + ln] = a1_1_0
-        A[416 + ln] = a2_1_0
-        A[448 + ln] = a2_2_0
-        A[640 + ln] = a3_2_0
-        A[672 + ln] = a3_3_0
-        A[864 + ln] = a4_3_0
-        A[896 + ln] = a4_4_0
-        A[1088 + ln] = a5_4_0
-        A[1120 + ln] = a5_5_0
-        A[16 + ln] = a0_0_1
-        A[208 + ln] = a1_0_1
-        A[240 + ln] = a1_1_1
-        A[432 + ln] = a2_1_1
-        A[464 + ln] = a2_2_1
-        A[656 + ln] = a3_2_1
-        A[688 + ln] = a3_3_1
-        A[880 + ln] = a4_3_1
-        A[912 + ln] = a4_4_1
-        A[1104 + ln] = a5_4_1
-        A[1136 + ln] = a5_5_1
+        A[384 + ln] = a1_0_0
+        A[448 + ln] = a1_1_0
+        A[832 + ln] = a2_1_0
+        A[896 + ln] = a2_2_0
+        A[1280 + ln] = a3_2_0
+        A[1344 + ln] = a3_3_0
+        A[1728 + ln] = a4_3_0
+        A[1792 + ln] = a4_4_0
+        A[2176 + ln] = a5_4_0
+        A[2240 + ln] = a5_5_0
+        A[32 + ln] = a0_0_1
+        A[416 + ln] = a1_0_1
+        A[480 + ln] = a1_1_1
+        A[864 + ln] = a2_1_1
+        A[928 + ln] = a2_2_1
+        A[1312 + ln] = a3_2_1
+        A[1376 + ln] = a3_3_1
+        A[1760 + ln] = a4_3_1
+        A[1824 + ln] = a4_4_1
+        A[2208 + ln] = a5_4_1
+        A[2272 + ln] = a5_5_1
