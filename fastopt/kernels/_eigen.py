@@ -1516,14 +1516,8 @@ def _lanes_tridiagonal_sized(size, A, n, L, V):
 @overload(_lanes_tridiagonal_sized, jit_options={"error_model": "numpy"})
 def _lanes_tridiagonal_sized_overload(size, A, n, L, V):
     count, kernel = _generated(size, "tridiagonal")
-    if kernel is None:
-        def generic(size, A, n, L, V):
-            if n == 3:  # one reflection, generated for every build
-                _qr_unrolled.tridiagonal_3(A.reshape(-1), V[_SSQ], L)
-            else:
-                _lanes_tridiagonal(A, n, L, V)
-
-        return generic
+    if kernel is None:  # no tag with a kernel: n = 3 still has its generated reduction
+        count, kernel = 3, _qr_unrolled.tridiagonal_3
 
     def impl(size, A, n, L, V):
         if n == count:
