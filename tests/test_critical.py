@@ -165,12 +165,14 @@ def test_lapack_and_ql_batches_agree(n):
 
 
 @pytest.mark.parametrize("n", _qr_unrolled.SIZES)
-def test_generated_qr_kernels_give_the_generic_lanes_results_bit_for_bit(n):
-    """The register-resident Householder and QR kernels generated for small n (selected
-    by ``size_tag(n)``) do the generic lanes' arithmetic step for step: the same
-    eigenvalues, inertia, kinds and tolerances to the last bit on both paths, on
-    clustered, random, zero, identity, NaN and huge matrices, in a batch that is not a
-    multiple of 64 (the block size)."""
+def test_generated_kernels_agree_with_the_generic_lanes(n):
+    """The register-resident kernels generated for small n (selected by
+    ``size_tag(n)``) give the generic lanes' inertia, kinds and tolerances to the last
+    bit (the same Householder arithmetic and Sturm counts), and their eigenvalues within
+    round-off (their QR rotation is the one-division form, the generic lanes' the
+    two-division one), on clustered, random, zero, identity, NaN and huge matrices, in a
+    batch that is not a multiple of 64 (the block size). A tag of another size runs the
+    generic lanes, bit for bit."""
     rng = np.random.default_rng(n + 7)
     H = np.array([clustered(n, rng) for _ in range(60)] + [random_symmetric(n, rng)
                                                          for _ in range(60)]
@@ -191,9 +193,15 @@ def test_generated_qr_kernels_give_the_generic_lanes_results_bit_for_bit(n):
                                               tol2, size) == -1
         outs.append((eig, inertia, kind, tol, counts, kind2, tol2))
     assert len(kernels.size_tag(n)) == n
-    for generic, generated, mistagged in zip(*outs, strict=True):
-        np.testing.assert_array_equal(generic, generated)
+    for generic, mistagged in zip(outs[0], outs[2], strict=True):
         np.testing.assert_array_equal(generic, mistagged)
+    for generic, generated in zip(outs[0][1:], outs[1][1:], strict=True):
+        np.testing.assert_array_equal(generic, generated)
+    scale = n * np.abs(np.nan_to_num(H)).max(axis=(1, 2))  # >= ||H||_F, no overflow
+    ok = np.isfinite(outs[0][0]).all(axis=1)
+    assert ok.sum() == len(H) - 1 and np.isfinite(outs[1][0][ok]).all()
+    err = np.abs(outs[1][0] - outs[0][0])[ok].max(axis=1)
+    assert (err <= 8 * np.finfo(float).eps * scale[ok]).all()
 
 
 @numba.njit
@@ -248,6 +256,7 @@ def test_generated_qr_module_is_the_generator_output():
         assert fh.read() == _qr_codegen.module_source()
     assert _qr_unrolled.WIDTH == kernels._eigen.LANES
     assert float(_qr_codegen.HH_SKIP) == kernels._eigen._HH_SKIP
+    assert float(_qr_codegen.TINY_BULGE) == kernels._eigen._TINY_BULGE
 
 
 def test_three_by_three_batch_lanes_match_the_one_matrix_kernel_bit_for_bit():
@@ -458,13 +467,17 @@ def test_inertia_path_counts_match_lapack_on_hard_stacks(n):
 def test_eigenvalue_lanes_match_lapack_on_hard_stacks(n):
     """The batch eigenvalue path (Householder + tridiagonal QR for 4 <= n <= 64) on
     exactly singular matrices with repeated eigenvalues -1, 0, 1, clustered and random
-    ones, and zero, tiny and huge matrices: eigvalsh's eigenvalues to 1e-12 ||H||."""
+    ones, and zero, tiny and huge matrices (1e+-95 in the lanes, 1e-170 and 1e160 on
+    the scalar path): eigvalsh's eigenvalues to 1e-12 ||H||."""
     rng = np.random.default_rng(n + 1000)
     Q = np.array([orthogonal(n, rng) for _ in range(50)])
     D = rng.integers(-1, 2, size=(50, n)).astype(float)
     H = np.concatenate([np.einsum("kij,kj,klj->kil", Q, D, Q),
                         [clustered(n, rng) for _ in range(30)],
                         [random_symmetric(n, rng) for _ in range(30)],
+                        # inside the lanes' range, far from 1 (their power-of-two scaling)
+                        [random_symmetric(n, rng) * 1e-95, clustered(n, rng) * 1e-90,
+                         random_symmetric(n, rng) * 1e95],
                         [np.zeros((n, n)), random_symmetric(n, rng) * 1e-170,
                          random_symmetric(n, rng) * 1e160]])
     res = fastopt.classify_hessians(H)

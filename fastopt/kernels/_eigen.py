@@ -31,8 +31,9 @@ n              algorithm
                ``30 n`` steps go to the scalar QL below. For n = 4, 5, 6 the same
                Householder reduction and QR steps run in generated code
                (:mod:`fastopt.kernels._qr_unrolled`) that holds each matrix in
-               registers and narrows to the leading rows that are still unreduced,
-               bit-identical results
+               registers and narrows to the leading rows that are still unreduced;
+               its rotation is the one-division form of the same step, on each
+               matrix scaled by a power of two (results agree to round-off)
 >= 4           one matrix, batches of n >= 65 in :func:`classify_hessians_batch`,
                and the fallback above: Householder tridiagonalisation +
                implicit-shift QL (EISPACK ``tql1``) in the thread-local buffer
@@ -101,7 +102,9 @@ Householder reduction (both paths) gains the same way from registers (n = 6: 6.3
 2.5 ms per 10^5 matrices, 1 thread). A square root costs about three divisions here
 (4-wide: 18.6 against ~6 cycles of throughput, measured), which is why the QR is
 root-free: two divisions and no square root per rotation, where the textbook rotation
-takes one of each (n = 6, 10^5 matrices, 1 thread: 25.4 -> 23.5 ms in all). While a
+takes one of each (n = 6, 10^5 matrices, 1 thread: 25.4 -> 23.5 ms in all). The
+generated kernels then run at the latency of the chain from one rotation's bulge to the
+next, so theirs is a form with one division on it (`_qr_codegen`). While a
 block computes, the next block's matrices are prefetched (``llvm.prefetch``) from n = 6
 on: its load otherwise waits on main memory (n = 6: 25.6 -> 24.5 ms); for smaller
 matrices the hardware prefetcher alone is faster (`_PREFETCH_MIN_N`).
@@ -923,6 +926,7 @@ LANES = _qr_unrolled.WIDTH  # 64
 _SSQ, _ASQ = 0, 1
 # ... the tridiagonal QR of the eigenvalue path ...
 _M, _LO, _MU, _X, _Z, _THR = 2, 3, 4, 5, 6, 7
+_SC = _LO  # the generated kernels' scale (`_lanes_scale`): they have no lo row
 # ... and the Householder reduction and Sturm counts (rows _NV .. _NV + 2 n hold the
 # reflector u and A u, then the tridiagonal matrix's diagonal and off-diagonal for QR)
 _TOL, _SIG, _BETA, _K, _QM, _QP, _NEG, _LE, _PIV = 8, 9, 10, 11, 12, 13, 14, 15, 16
@@ -953,6 +957,12 @@ _HH_SKIP = 1e-40
 #: are free: 256 against 32 measured 0.54 against 0.65 ms per 10^5 matrices, 1 thread).
 _TWO_LANES = 256
 _TINY = float(np.finfo(np.float64).tiny)
+#: A squared bulge of the lane QR below this counts as zero (on the tridiagonal scaled
+#: to ``||T||_F^2`` in [1, 4), `_lanes_scale`): the rotation is then LAPACK's ``c = 0``
+#: (or, on a zero off-diagonal, the identity). What that drops is below ``2 p^(1/4)``
+#: ``||T||_F`` ~ 1e-19 ``||T||_F`` (the next bulge's cross term ``2 x gam``), and it
+#: keeps ``p r`` and ``N^2`` far from underflow. `_qr_codegen.TINY_BULGE` is the same.
+_TINY_BULGE = 1e-80
 
 
 @jit(inline=True)
@@ -1254,6 +1264,41 @@ def _lanes_sturm(A, n, L, V):
 
 
 @jit(inline=True)
+def _lanes_scale(V, L):
+    """V[_SC] = each lane's power of two ``2^-h`` that brings ``||A||_F^2`` into [1, 4).
+
+    ``h`` is half the binary exponent of V[_SSQ], rounded down (clamped to +-340, so a
+    zeroed fallback lane gets a finite scale). Scaling by a power of two is exact, and
+    the lane QR runs on unit-sized numbers: its rotation forms products of three
+    squared entries, which at ``||A||_F`` of 1e+-100 would over- or underflow.
+    Integer operations on the bit patterns, so the loop vectorises.
+    """
+    bits = V[_SSQ].view(np.int64)
+    out = V[_SC].view(np.int64)
+    for ln in range(L):
+        h = (((bits[ln] >> 52) & 2047) - 1023) >> 1
+        h = min(max(h, -340), 340)
+        out[ln] = (1023 - h) << 52
+
+
+@jit(inline=True)
+def _lanes_unscale(D, n, L, V):
+    """Undo `_lanes_scale` on the eigenvalues D[:n] (exact: a power of two).
+
+    V[_SC] becomes the inverse scale ``2^h`` (the exponent field ``2046 - f`` for ``f``),
+    and D is multiplied by it: a division per entry measured ~0.6 ms per 10^5 n = 6
+    matrices, 1 thread.
+    """
+    bits = V[_SC].view(np.int64)
+    for ln in range(L):
+        bits[ln] = (2046 - ((bits[ln] >> 52) & 2047)) << 52
+    sc = V[_SC]
+    for i in range(n):
+        for ln in range(L):
+            D[i, ln] = D[i, ln] * sc[ln]
+
+
+@jit(inline=True)
 def _lanes_tridiagonal_qr(A, n, L, V):
     """Eigenvalues of each lane's tridiagonal A (from `_lanes_tridiagonal`), unsorted.
 
@@ -1417,24 +1462,28 @@ def _lanes_qr_registers(A, n, L, V, S, qr_pass):
     bottom row, the block continues with the kernel for its leading ``top + 1`` rows
     (`_lanes_shrink`): the rows below are done in every lane, where the larger kernel
     would leave them unchanged, so the results are the same to the
-    last bit (a step costs about ``70 n`` ns per 32 lanes; n = 6, random matrices:
-    5 of the 14 steps of a block run at n = 6, the others at 5, 4, 3, 2). The same
-    arithmetic and deflation test as the generic lanes; lanes beyond ``L`` are padded
-    as done. Leaves the eigenvalues (unsorted) in ``V[_NV:_NV + n]`` and ``V[_M] > 0``
-    for a lane that did not converge.
+    last bit (n = 6, random matrices: 5 of the 14 steps of a block run at n = 6, the
+    others at 5, 4, 3, 2). The deflation test and the shifts of the generic lanes; the
+    rotation is their root-free one in a one-division form (see `_qr_codegen`), on each
+    lane's tridiagonal scaled by a power of two (`_lanes_scale`), so results agree with
+    theirs to round-off. Lanes beyond ``L`` are padded as done. Leaves the eigenvalues
+    (unsorted, unscaled) in ``V[_NV:_NV + n]`` and ``V[_M] > 0`` for a lane that did not
+    converge.
     """
     W = LANES  # the generated kernels' row stride, _qr_unrolled.WIDTH
-    ssq = V[_SSQ]
+    ssq, sc = V[_SSQ], V[_SC]
+    _lanes_scale(V, L)
     for i in range(n):
         for ln in range(L):
-            S[i * W + ln] = A[i, i, ln]
+            S[i * W + ln] = A[i, i, ln] * sc[ln]
     for i in range(n - 1):
         for ln in range(L):
-            e = A[i + 1, i, ln]
+            e = A[i + 1, i, ln] * sc[ln]
             S[(n + i) * W + ln] = e * e
     for ln in range(L):
         S[(2 * n - 1) * W + ln] = n - 1.0
-        S[2 * n * W + ln] = (_EPS * _EPS) * ssq[ln]
+        s = sc[ln]
+        S[2 * n * W + ln] = ((_EPS * _EPS) * ssq[ln]) * (s * s)
     for ln in range(L, W):
         for i in range(2 * n + 1):
             S[i * W + ln] = 0.0  # a done lane: m = 0
@@ -1467,6 +1516,7 @@ def _lanes_qr_registers(A, n, L, V, S, qr_pass):
     M = (2 * size - 1) * W
     for ln in range(L):
         V[_M, ln] = S[M + ln]
+    _lanes_unscale(V[_NV:_NV + n], n, L, V)
     return converged
 
 

@@ -47,13 +47,9 @@ def qr_pass_2(S, L):
         e0_3 = S[176 + ln]
         m_3 = S[240 + ln]
         thr_3 = S[304 + ln]
-        # lo .. m is the lane's unreduced block (deflated at the end of the previous
-        # step, or by the caller before the first)
-        lo_0 = 0.0
-        lo_1 = 0.0
-        lo_2 = 0.0
-        lo_3 = 0.0
-        # Wilkinson shift: the eigenvalue of the block's bottom 2 x 2 nearer its end
+        # Wilkinson shift: the eigenvalue of the bottom 2 x 2 of the lane's unreduced
+        # block (0 .. m, deflated at the end of the previous step, or by the caller
+        # before the first) nearer its end
         a_0 = d0_0
         a_1 = d0_1
         a_2 = d0_2
@@ -82,8 +78,8 @@ def qr_pass_2(S, L):
         mu_1 = c_1 - b_1 / den_1
         mu_2 = c_2 - b_2 / den_2
         mu_3 = c_3 - b_3 / den_3
-        # root-free chase down the block (gam, p, cc, ss: the rotation state); no change
-        # outside it
+        # root-free chase from the top row to m (gam, p, cc, ss: the rotation state; an
+        # off-diagonal already zero restarts it); rows from m on are left as they are
         gam_0 = d0_0 - mu_0
         gam_1 = d0_1 - mu_1
         gam_2 = d0_2 - mu_2
@@ -100,10 +96,10 @@ def qr_pass_2(S, L):
         ss_1 = 0.0
         ss_2 = 0.0
         ss_3 = 0.0
-        act_0 = (lo_0 <= 0.0) & (0.0 < m_0)
-        act_1 = (lo_1 <= 0.0) & (0.0 < m_1)
-        act_2 = (lo_2 <= 0.0) & (0.0 < m_2)
-        act_3 = (lo_3 <= 0.0) & (0.0 < m_3)
+        act_0 = 0.0 < m_0
+        act_1 = 0.0 < m_1
+        act_2 = 0.0 < m_2
+        act_3 = 0.0 < m_3
         bb_0 = e0_0
         bb_1 = e0_1
         bb_2 = e0_2
@@ -112,54 +108,62 @@ def qr_pass_2(S, L):
         r_1 = p_1 + bb_1
         r_2 = p_2 + bb_2
         r_3 = p_3 + bb_3
-        inv_0 = 1.0 / pick(act_0, r_0, 1.0)
-        inv_1 = 1.0 / pick(act_1, r_1, 1.0)
-        inv_2 = 1.0 / pick(act_2, r_2, 1.0)
-        inv_3 = 1.0 / pick(act_3, r_3, 1.0)
-        cn_0 = p_0 * inv_0
-        cn_1 = p_1 * inv_1
-        cn_2 = p_2 * inv_2
-        cn_3 = p_3 * inv_3
-        sn_0 = bb_0 * inv_0
-        sn_1 = bb_1 * inv_1
-        sn_2 = bb_2 * inv_2
-        sn_3 = bb_3 * inv_3
-        gn_0 = cn_0 * (d1_0 - mu_0) - sn_0 * gam_0
-        gn_1 = cn_1 * (d1_1 - mu_1) - sn_1 * gam_1
-        gn_2 = cn_2 * (d1_2 - mu_2) - sn_2 * gam_2
-        gn_3 = cn_3 * (d1_3 - mu_3) - sn_3 * gam_3
+        x_0 = d1_0 - mu_0
+        x_1 = d1_1 - mu_1
+        x_2 = d1_2 - mu_2
+        x_3 = d1_3 - mu_3
+        nn_0 = p_0 * x_0 - bb_0 * gam_0
+        nn_1 = p_1 * x_1 - bb_1 * gam_1
+        nn_2 = p_2 * x_2 - bb_2 * gam_2
+        nn_3 = p_3 * x_3 - bb_3 * gam_3
+        ok_0 = p_0 >= 1e-80
+        ok_1 = p_1 >= 1e-80
+        ok_2 = p_2 >= 1e-80
+        ok_3 = p_3 >= 1e-80
+        bz_0 = bb_0 == 0.0
+        bz_1 = bb_1 == 0.0
+        bz_2 = bb_2 == 0.0
+        bz_3 = bb_3 == 0.0
+        q_0 = 1.0 / pick(ok_0, p_0 * r_0, 1.0)
+        q_1 = 1.0 / pick(ok_1, p_1 * r_1, 1.0)
+        q_2 = 1.0 / pick(ok_2, p_2 * r_2, 1.0)
+        q_3 = 1.0 / pick(ok_3, p_3 * r_3, 1.0)
+        pq_0 = p_0 * q_0
+        pq_1 = p_1 * q_1
+        pq_2 = p_2 * q_2
+        pq_3 = p_3 * q_3
+        cn_0 = pick(ok_0, p_0 * pq_0, pick(bz_0, 1.0, 0.0))
+        cn_1 = pick(ok_1, p_1 * pq_1, pick(bz_1, 1.0, 0.0))
+        cn_2 = pick(ok_2, p_2 * pq_2, pick(bz_2, 1.0, 0.0))
+        cn_3 = pick(ok_3, p_3 * pq_3, pick(bz_3, 1.0, 0.0))
+        ss_0 = pick(ok_0, bb_0 * pq_0, pick(bz_0, 0.0, 1.0))
+        ss_1 = pick(ok_1, bb_1 * pq_1, pick(bz_1, 0.0, 1.0))
+        ss_2 = pick(ok_2, bb_2 * pq_2, pick(bz_2, 0.0, 1.0))
+        ss_3 = pick(ok_3, bb_3 * pq_3, pick(bz_3, 0.0, 1.0))
+        gn_0 = pick(ok_0, nn_0 * pq_0, pick(bz_0, x_0, -gam_0))
+        gn_1 = pick(ok_1, nn_1 * pq_1, pick(bz_1, x_1, -gam_1))
+        gn_2 = pick(ok_2, nn_2 * pq_2, pick(bz_2, x_2, -gam_2))
+        gn_3 = pick(ok_3, nn_3 * pq_3, pick(bz_3, x_3, -gam_3))
         d0_0 = pick(act_0, gam_0 + (d1_0 - gn_0), d0_0)
         d0_1 = pick(act_1, gam_1 + (d1_1 - gn_1), d0_1)
         d0_2 = pick(act_2, gam_2 + (d1_2 - gn_2), d0_2)
         d0_3 = pick(act_3, gam_3 + (d1_3 - gn_3), d0_3)
-        nz_0 = cn_0 != 0.0
-        nz_1 = cn_1 != 0.0
-        nz_2 = cn_2 != 0.0
-        nz_3 = cn_3 != 0.0
-        pn_0 = pick(nz_0, (gn_0 * gn_0) / pick(nz_0, cn_0, 1.0), cc_0 * bb_0)
-        pn_1 = pick(nz_1, (gn_1 * gn_1) / pick(nz_1, cn_1, 1.0), cc_1 * bb_1)
-        pn_2 = pick(nz_2, (gn_2 * gn_2) / pick(nz_2, cn_2, 1.0), cc_2 * bb_2)
-        pn_3 = pick(nz_3, (gn_3 * gn_3) / pick(nz_3, cn_3, 1.0), cc_3 * bb_3)
-        cc_0 = pick(act_0, cn_0, cc_0)
-        cc_1 = pick(act_1, cn_1, cc_1)
-        cc_2 = pick(act_2, cn_2, cc_2)
-        cc_3 = pick(act_3, cn_3, cc_3)
-        ss_0 = pick(act_0, sn_0, ss_0)
-        ss_1 = pick(act_1, sn_1, ss_1)
-        ss_2 = pick(act_2, sn_2, ss_2)
-        ss_3 = pick(act_3, sn_3, ss_3)
-        gam_0 = pick(act_0, gn_0, gam_0)
-        gam_1 = pick(act_1, gn_1, gam_1)
-        gam_2 = pick(act_2, gn_2, gam_2)
-        gam_3 = pick(act_3, gn_3, gam_3)
-        p_0 = pick(act_0, pn_0, p_0)
-        p_1 = pick(act_1, pn_1, p_1)
-        p_2 = pick(act_2, pn_2, p_2)
-        p_3 = pick(act_3, pn_3, p_3)
-        fin_0 = act_0 & (m_0 == 1.0)
-        fin_1 = act_1 & (m_1 == 1.0)
-        fin_2 = act_2 & (m_2 == 1.0)
-        fin_3 = act_3 & (m_3 == 1.0)
+        p_0 = pick(ok_0, (nn_0 * nn_0) * q_0, pick(bz_0, x_0 * x_0, cc_0 * bb_0))
+        p_1 = pick(ok_1, (nn_1 * nn_1) * q_1, pick(bz_1, x_1 * x_1, cc_1 * bb_1))
+        p_2 = pick(ok_2, (nn_2 * nn_2) * q_2, pick(bz_2, x_2 * x_2, cc_2 * bb_2))
+        p_3 = pick(ok_3, (nn_3 * nn_3) * q_3, pick(bz_3, x_3 * x_3, cc_3 * bb_3))
+        cc_0 = cn_0
+        cc_1 = cn_1
+        cc_2 = cn_2
+        cc_3 = cn_3
+        gam_0 = gn_0
+        gam_1 = gn_1
+        gam_2 = gn_2
+        gam_3 = gn_3
+        fin_0 = m_0 == 1.0
+        fin_1 = m_1 == 1.0
+        fin_2 = m_2 == 1.0
+        fin_3 = m_3 == 1.0
         e0_0 = pick(fin_0, ss_0 * p_0, e0_0)
         e0_1 = pick(fin_1, ss_1 * p_1, e0_1)
         e0_2 = pick(fin_2, ss_2 * p_2, e0_2)
@@ -246,17 +250,9 @@ def qr_pass_3(S, L):
         e1_3 = S[304 + ln]
         m_3 = S[368 + ln]
         thr_3 = S[432 + ln]
-        # lo .. m is the lane's unreduced block (deflated at the end of the previous
-        # step, or by the caller before the first)
-        lo_0 = 0.0
-        lo_1 = 0.0
-        lo_2 = 0.0
-        lo_3 = 0.0
-        lo_0 = pick((e0_0 == 0.0) & (1.0 < m_0), 1.0, lo_0)
-        lo_1 = pick((e0_1 == 0.0) & (1.0 < m_1), 1.0, lo_1)
-        lo_2 = pick((e0_2 == 0.0) & (1.0 < m_2), 1.0, lo_2)
-        lo_3 = pick((e0_3 == 0.0) & (1.0 < m_3), 1.0, lo_3)
-        # Wilkinson shift: the eigenvalue of the block's bottom 2 x 2 nearer its end
+        # Wilkinson shift: the eigenvalue of the bottom 2 x 2 of the lane's unreduced
+        # block (0 .. m, deflated at the end of the previous step, or by the caller
+        # before the first) nearer its end
         a_0 = d0_0
         a_1 = d0_1
         a_2 = d0_2
@@ -301,8 +297,8 @@ def qr_pass_3(S, L):
         mu_1 = c_1 - b_1 / den_1
         mu_2 = c_2 - b_2 / den_2
         mu_3 = c_3 - b_3 / den_3
-        # root-free chase down the block (gam, p, cc, ss: the rotation state); no change
-        # outside it
+        # root-free chase from the top row to m (gam, p, cc, ss: the rotation state; an
+        # off-diagonal already zero restarts it); rows from m on are left as they are
         gam_0 = d0_0 - mu_0
         gam_1 = d0_1 - mu_1
         gam_2 = d0_2 - mu_2
@@ -319,10 +315,10 @@ def qr_pass_3(S, L):
         ss_1 = 0.0
         ss_2 = 0.0
         ss_3 = 0.0
-        act_0 = (lo_0 <= 0.0) & (0.0 < m_0)
-        act_1 = (lo_1 <= 0.0) & (0.0 < m_1)
-        act_2 = (lo_2 <= 0.0) & (0.0 < m_2)
-        act_3 = (lo_3 <= 0.0) & (0.0 < m_3)
+        act_0 = 0.0 < m_0
+        act_1 = 0.0 < m_1
+        act_2 = 0.0 < m_2
+        act_3 = 0.0 < m_3
         bb_0 = e0_0
         bb_1 = e0_1
         bb_2 = e0_2
@@ -331,54 +327,62 @@ def qr_pass_3(S, L):
         r_1 = p_1 + bb_1
         r_2 = p_2 + bb_2
         r_3 = p_3 + bb_3
-        inv_0 = 1.0 / pick(act_0, r_0, 1.0)
-        inv_1 = 1.0 / pick(act_1, r_1, 1.0)
-        inv_2 = 1.0 / pick(act_2, r_2, 1.0)
-        inv_3 = 1.0 / pick(act_3, r_3, 1.0)
-        cn_0 = p_0 * inv_0
-        cn_1 = p_1 * inv_1
-        cn_2 = p_2 * inv_2
-        cn_3 = p_3 * inv_3
-        sn_0 = bb_0 * inv_0
-        sn_1 = bb_1 * inv_1
-        sn_2 = bb_2 * inv_2
-        sn_3 = bb_3 * inv_3
-        gn_0 = cn_0 * (d1_0 - mu_0) - sn_0 * gam_0
-        gn_1 = cn_1 * (d1_1 - mu_1) - sn_1 * gam_1
-        gn_2 = cn_2 * (d1_2 - mu_2) - sn_2 * gam_2
-        gn_3 = cn_3 * (d1_3 - mu_3) - sn_3 * gam_3
+        x_0 = d1_0 - mu_0
+        x_1 = d1_1 - mu_1
+        x_2 = d1_2 - mu_2
+        x_3 = d1_3 - mu_3
+        nn_0 = p_0 * x_0 - bb_0 * gam_0
+        nn_1 = p_1 * x_1 - bb_1 * gam_1
+        nn_2 = p_2 * x_2 - bb_2 * gam_2
+        nn_3 = p_3 * x_3 - bb_3 * gam_3
+        ok_0 = p_0 >= 1e-80
+        ok_1 = p_1 >= 1e-80
+        ok_2 = p_2 >= 1e-80
+        ok_3 = p_3 >= 1e-80
+        bz_0 = bb_0 == 0.0
+        bz_1 = bb_1 == 0.0
+        bz_2 = bb_2 == 0.0
+        bz_3 = bb_3 == 0.0
+        q_0 = 1.0 / pick(ok_0, p_0 * r_0, 1.0)
+        q_1 = 1.0 / pick(ok_1, p_1 * r_1, 1.0)
+        q_2 = 1.0 / pick(ok_2, p_2 * r_2, 1.0)
+        q_3 = 1.0 / pick(ok_3, p_3 * r_3, 1.0)
+        pq_0 = p_0 * q_0
+        pq_1 = p_1 * q_1
+        pq_2 = p_2 * q_2
+        pq_3 = p_3 * q_3
+        cn_0 = pick(ok_0, p_0 * pq_0, pick(bz_0, 1.0, 0.0))
+        cn_1 = pick(ok_1, p_1 * pq_1, pick(bz_1, 1.0, 0.0))
+        cn_2 = pick(ok_2, p_2 * pq_2, pick(bz_2, 1.0, 0.0))
+        cn_3 = pick(ok_3, p_3 * pq_3, pick(bz_3, 1.0, 0.0))
+        ss_0 = pick(ok_0, bb_0 * pq_0, pick(bz_0, 0.0, 1.0))
+        ss_1 = pick(ok_1, bb_1 * pq_1, pick(bz_1, 0.0, 1.0))
+        ss_2 = pick(ok_2, bb_2 * pq_2, pick(bz_2, 0.0, 1.0))
+        ss_3 = pick(ok_3, bb_3 * pq_3, pick(bz_3, 0.0, 1.0))
+        gn_0 = pick(ok_0, nn_0 * pq_0, pick(bz_0, x_0, -gam_0))
+        gn_1 = pick(ok_1, nn_1 * pq_1, pick(bz_1, x_1, -gam_1))
+        gn_2 = pick(ok_2, nn_2 * pq_2, pick(bz_2, x_2, -gam_2))
+        gn_3 = pick(ok_3, nn_3 * pq_3, pick(bz_3, x_3, -gam_3))
         d0_0 = pick(act_0, gam_0 + (d1_0 - gn_0), d0_0)
         d0_1 = pick(act_1, gam_1 + (d1_1 - gn_1), d0_1)
         d0_2 = pick(act_2, gam_2 + (d1_2 - gn_2), d0_2)
         d0_3 = pick(act_3, gam_3 + (d1_3 - gn_3), d0_3)
-        nz_0 = cn_0 != 0.0
-        nz_1 = cn_1 != 0.0
-        nz_2 = cn_2 != 0.0
-        nz_3 = cn_3 != 0.0
-        pn_0 = pick(nz_0, (gn_0 * gn_0) / pick(nz_0, cn_0, 1.0), cc_0 * bb_0)
-        pn_1 = pick(nz_1, (gn_1 * gn_1) / pick(nz_1, cn_1, 1.0), cc_1 * bb_1)
-        pn_2 = pick(nz_2, (gn_2 * gn_2) / pick(nz_2, cn_2, 1.0), cc_2 * bb_2)
-        pn_3 = pick(nz_3, (gn_3 * gn_3) / pick(nz_3, cn_3, 1.0), cc_3 * bb_3)
-        cc_0 = pick(act_0, cn_0, cc_0)
-        cc_1 = pick(act_1, cn_1, cc_1)
-        cc_2 = pick(act_2, cn_2, cc_2)
-        cc_3 = pick(act_3, cn_3, cc_3)
-        ss_0 = pick(act_0, sn_0, ss_0)
-        ss_1 = pick(act_1, sn_1, ss_1)
-        ss_2 = pick(act_2, sn_2, ss_2)
-        ss_3 = pick(act_3, sn_3, ss_3)
-        gam_0 = pick(act_0, gn_0, gam_0)
-        gam_1 = pick(act_1, gn_1, gam_1)
-        gam_2 = pick(act_2, gn_2, gam_2)
-        gam_3 = pick(act_3, gn_3, gam_3)
-        p_0 = pick(act_0, pn_0, p_0)
-        p_1 = pick(act_1, pn_1, p_1)
-        p_2 = pick(act_2, pn_2, p_2)
-        p_3 = pick(act_3, pn_3, p_3)
-        fin_0 = act_0 & (m_0 == 1.0)
-        fin_1 = act_1 & (m_1 == 1.0)
-        fin_2 = act_2 & (m_2 == 1.0)
-        fin_3 = act_3 & (m_3 == 1.0)
+        p_0 = pick(ok_0, (nn_0 * nn_0) * q_0, pick(bz_0, x_0 * x_0, cc_0 * bb_0))
+        p_1 = pick(ok_1, (nn_1 * nn_1) * q_1, pick(bz_1, x_1 * x_1, cc_1 * bb_1))
+        p_2 = pick(ok_2, (nn_2 * nn_2) * q_2, pick(bz_2, x_2 * x_2, cc_2 * bb_2))
+        p_3 = pick(ok_3, (nn_3 * nn_3) * q_3, pick(bz_3, x_3 * x_3, cc_3 * bb_3))
+        cc_0 = cn_0
+        cc_1 = cn_1
+        cc_2 = cn_2
+        cc_3 = cn_3
+        gam_0 = gn_0
+        gam_1 = gn_1
+        gam_2 = gn_2
+        gam_3 = gn_3
+        fin_0 = m_0 == 1.0
+        fin_1 = m_1 == 1.0
+        fin_2 = m_2 == 1.0
+        fin_3 = m_3 == 1.0
         e0_0 = pick(fin_0, ss_0 * p_0, e0_0)
         e0_1 = pick(fin_1, ss_1 * p_1, e0_1)
         e0_2 = pick(fin_2, ss_2 * p_2, e0_2)
@@ -387,30 +391,10 @@ def qr_pass_3(S, L):
         d1_1 = pick(fin_1, mu_1 + gam_1, d1_1)
         d1_2 = pick(fin_2, mu_2 + gam_2, d1_2)
         d1_3 = pick(fin_3, mu_3 + gam_3, d1_3)
-        first_0 = lo_0 == 1.0
-        first_1 = lo_1 == 1.0
-        first_2 = lo_2 == 1.0
-        first_3 = lo_3 == 1.0
-        gam_0 = pick(first_0, d1_0 - mu_0, gam_0)
-        gam_1 = pick(first_1, d1_1 - mu_1, gam_1)
-        gam_2 = pick(first_2, d1_2 - mu_2, gam_2)
-        gam_3 = pick(first_3, d1_3 - mu_3, gam_3)
-        p_0 = pick(first_0, gam_0 * gam_0, p_0)
-        p_1 = pick(first_1, gam_1 * gam_1, p_1)
-        p_2 = pick(first_2, gam_2 * gam_2, p_2)
-        p_3 = pick(first_3, gam_3 * gam_3, p_3)
-        cc_0 = pick(first_0, 1.0, cc_0)
-        cc_1 = pick(first_1, 1.0, cc_1)
-        cc_2 = pick(first_2, 1.0, cc_2)
-        cc_3 = pick(first_3, 1.0, cc_3)
-        ss_0 = pick(first_0, 0.0, ss_0)
-        ss_1 = pick(first_1, 0.0, ss_1)
-        ss_2 = pick(first_2, 0.0, ss_2)
-        ss_3 = pick(first_3, 0.0, ss_3)
-        act_0 = (lo_0 <= 1.0) & (1.0 < m_0)
-        act_1 = (lo_1 <= 1.0) & (1.0 < m_1)
-        act_2 = (lo_2 <= 1.0) & (1.0 < m_2)
-        act_3 = (lo_3 <= 1.0) & (1.0 < m_3)
+        act_0 = 1.0 < m_0
+        act_1 = 1.0 < m_1
+        act_2 = 1.0 < m_2
+        act_3 = 1.0 < m_3
         bb_0 = e1_0
         bb_1 = e1_1
         bb_2 = e1_2
@@ -419,58 +403,66 @@ def qr_pass_3(S, L):
         r_1 = p_1 + bb_1
         r_2 = p_2 + bb_2
         r_3 = p_3 + bb_3
-        e0_0 = pick(act_0 & (lo_0 < 1.0), ss_0 * r_0, e0_0)
-        e0_1 = pick(act_1 & (lo_1 < 1.0), ss_1 * r_1, e0_1)
-        e0_2 = pick(act_2 & (lo_2 < 1.0), ss_2 * r_2, e0_2)
-        e0_3 = pick(act_3 & (lo_3 < 1.0), ss_3 * r_3, e0_3)
-        inv_0 = 1.0 / pick(act_0, r_0, 1.0)
-        inv_1 = 1.0 / pick(act_1, r_1, 1.0)
-        inv_2 = 1.0 / pick(act_2, r_2, 1.0)
-        inv_3 = 1.0 / pick(act_3, r_3, 1.0)
-        cn_0 = p_0 * inv_0
-        cn_1 = p_1 * inv_1
-        cn_2 = p_2 * inv_2
-        cn_3 = p_3 * inv_3
-        sn_0 = bb_0 * inv_0
-        sn_1 = bb_1 * inv_1
-        sn_2 = bb_2 * inv_2
-        sn_3 = bb_3 * inv_3
-        gn_0 = cn_0 * (d2_0 - mu_0) - sn_0 * gam_0
-        gn_1 = cn_1 * (d2_1 - mu_1) - sn_1 * gam_1
-        gn_2 = cn_2 * (d2_2 - mu_2) - sn_2 * gam_2
-        gn_3 = cn_3 * (d2_3 - mu_3) - sn_3 * gam_3
+        e0_0 = pick(act_0, ss_0 * r_0, e0_0)
+        e0_1 = pick(act_1, ss_1 * r_1, e0_1)
+        e0_2 = pick(act_2, ss_2 * r_2, e0_2)
+        e0_3 = pick(act_3, ss_3 * r_3, e0_3)
+        x_0 = d2_0 - mu_0
+        x_1 = d2_1 - mu_1
+        x_2 = d2_2 - mu_2
+        x_3 = d2_3 - mu_3
+        nn_0 = p_0 * x_0 - bb_0 * gam_0
+        nn_1 = p_1 * x_1 - bb_1 * gam_1
+        nn_2 = p_2 * x_2 - bb_2 * gam_2
+        nn_3 = p_3 * x_3 - bb_3 * gam_3
+        ok_0 = p_0 >= 1e-80
+        ok_1 = p_1 >= 1e-80
+        ok_2 = p_2 >= 1e-80
+        ok_3 = p_3 >= 1e-80
+        bz_0 = bb_0 == 0.0
+        bz_1 = bb_1 == 0.0
+        bz_2 = bb_2 == 0.0
+        bz_3 = bb_3 == 0.0
+        q_0 = 1.0 / pick(ok_0, p_0 * r_0, 1.0)
+        q_1 = 1.0 / pick(ok_1, p_1 * r_1, 1.0)
+        q_2 = 1.0 / pick(ok_2, p_2 * r_2, 1.0)
+        q_3 = 1.0 / pick(ok_3, p_3 * r_3, 1.0)
+        pq_0 = p_0 * q_0
+        pq_1 = p_1 * q_1
+        pq_2 = p_2 * q_2
+        pq_3 = p_3 * q_3
+        cn_0 = pick(ok_0, p_0 * pq_0, pick(bz_0, 1.0, 0.0))
+        cn_1 = pick(ok_1, p_1 * pq_1, pick(bz_1, 1.0, 0.0))
+        cn_2 = pick(ok_2, p_2 * pq_2, pick(bz_2, 1.0, 0.0))
+        cn_3 = pick(ok_3, p_3 * pq_3, pick(bz_3, 1.0, 0.0))
+        ss_0 = pick(ok_0, bb_0 * pq_0, pick(bz_0, 0.0, 1.0))
+        ss_1 = pick(ok_1, bb_1 * pq_1, pick(bz_1, 0.0, 1.0))
+        ss_2 = pick(ok_2, bb_2 * pq_2, pick(bz_2, 0.0, 1.0))
+        ss_3 = pick(ok_3, bb_3 * pq_3, pick(bz_3, 0.0, 1.0))
+        gn_0 = pick(ok_0, nn_0 * pq_0, pick(bz_0, x_0, -gam_0))
+        gn_1 = pick(ok_1, nn_1 * pq_1, pick(bz_1, x_1, -gam_1))
+        gn_2 = pick(ok_2, nn_2 * pq_2, pick(bz_2, x_2, -gam_2))
+        gn_3 = pick(ok_3, nn_3 * pq_3, pick(bz_3, x_3, -gam_3))
         d1_0 = pick(act_0, gam_0 + (d2_0 - gn_0), d1_0)
         d1_1 = pick(act_1, gam_1 + (d2_1 - gn_1), d1_1)
         d1_2 = pick(act_2, gam_2 + (d2_2 - gn_2), d1_2)
         d1_3 = pick(act_3, gam_3 + (d2_3 - gn_3), d1_3)
-        nz_0 = cn_0 != 0.0
-        nz_1 = cn_1 != 0.0
-        nz_2 = cn_2 != 0.0
-        nz_3 = cn_3 != 0.0
-        pn_0 = pick(nz_0, (gn_0 * gn_0) / pick(nz_0, cn_0, 1.0), cc_0 * bb_0)
-        pn_1 = pick(nz_1, (gn_1 * gn_1) / pick(nz_1, cn_1, 1.0), cc_1 * bb_1)
-        pn_2 = pick(nz_2, (gn_2 * gn_2) / pick(nz_2, cn_2, 1.0), cc_2 * bb_2)
-        pn_3 = pick(nz_3, (gn_3 * gn_3) / pick(nz_3, cn_3, 1.0), cc_3 * bb_3)
-        cc_0 = pick(act_0, cn_0, cc_0)
-        cc_1 = pick(act_1, cn_1, cc_1)
-        cc_2 = pick(act_2, cn_2, cc_2)
-        cc_3 = pick(act_3, cn_3, cc_3)
-        ss_0 = pick(act_0, sn_0, ss_0)
-        ss_1 = pick(act_1, sn_1, ss_1)
-        ss_2 = pick(act_2, sn_2, ss_2)
-        ss_3 = pick(act_3, sn_3, ss_3)
-        gam_0 = pick(act_0, gn_0, gam_0)
-        gam_1 = pick(act_1, gn_1, gam_1)
-        gam_2 = pick(act_2, gn_2, gam_2)
-        gam_3 = pick(act_3, gn_3, gam_3)
-        p_0 = pick(act_0, pn_0, p_0)
-        p_1 = pick(act_1, pn_1, p_1)
-        p_2 = pick(act_2, pn_2, p_2)
-        p_3 = pick(act_3, pn_3, p_3)
-        fin_0 = act_0 & (m_0 == 2.0)
-        fin_1 = act_1 & (m_1 == 2.0)
-        fin_2 = act_2 & (m_2 == 2.0)
-        fin_3 = act_3 & (m_3 == 2.0)
+        p_0 = pick(ok_0, (nn_0 * nn_0) * q_0, pick(bz_0, x_0 * x_0, cc_0 * bb_0))
+        p_1 = pick(ok_1, (nn_1 * nn_1) * q_1, pick(bz_1, x_1 * x_1, cc_1 * bb_1))
+        p_2 = pick(ok_2, (nn_2 * nn_2) * q_2, pick(bz_2, x_2 * x_2, cc_2 * bb_2))
+        p_3 = pick(ok_3, (nn_3 * nn_3) * q_3, pick(bz_3, x_3 * x_3, cc_3 * bb_3))
+        cc_0 = cn_0
+        cc_1 = cn_1
+        cc_2 = cn_2
+        cc_3 = cn_3
+        gam_0 = gn_0
+        gam_1 = gn_1
+        gam_2 = gn_2
+        gam_3 = gn_3
+        fin_0 = m_0 == 2.0
+        fin_1 = m_1 == 2.0
+        fin_2 = m_2 == 2.0
+        fin_3 = m_3 == 2.0
         e1_0 = pick(fin_0, ss_0 * p_0, e1_0)
         e1_1 = pick(fin_1, ss_1 * p_1, e1_1)
         e1_2 = pick(fin_2, ss_2 * p_2, e1_2)
@@ -581,21 +573,9 @@ def qr_pass_4(S, L):
         e2_3 = S[432 + ln]
         m_3 = S[496 + ln]
         thr_3 = S[560 + ln]
-        # lo .. m is the lane's unreduced block (deflated at the end of the previous
-        # step, or by the caller before the first)
-        lo_0 = 0.0
-        lo_1 = 0.0
-        lo_2 = 0.0
-        lo_3 = 0.0
-        lo_0 = pick((e0_0 == 0.0) & (1.0 < m_0), 1.0, lo_0)
-        lo_1 = pick((e0_1 == 0.0) & (1.0 < m_1), 1.0, lo_1)
-        lo_2 = pick((e0_2 == 0.0) & (1.0 < m_2), 1.0, lo_2)
-        lo_3 = pick((e0_3 == 0.0) & (1.0 < m_3), 1.0, lo_3)
-        lo_0 = pick((e1_0 == 0.0) & (2.0 < m_0), 2.0, lo_0)
-        lo_1 = pick((e1_1 == 0.0) & (2.0 < m_1), 2.0, lo_1)
-        lo_2 = pick((e1_2 == 0.0) & (2.0 < m_2), 2.0, lo_2)
-        lo_3 = pick((e1_3 == 0.0) & (2.0 < m_3), 2.0, lo_3)
-        # Wilkinson shift: the eigenvalue of the block's bottom 2 x 2 nearer its end
+        # Wilkinson shift: the eigenvalue of the bottom 2 x 2 of the lane's unreduced
+        # block (0 .. m, deflated at the end of the previous step, or by the caller
+        # before the first) nearer its end
         a_0 = d0_0
         a_1 = d0_1
         a_2 = d0_2
@@ -656,8 +636,8 @@ def qr_pass_4(S, L):
         mu_1 = c_1 - b_1 / den_1
         mu_2 = c_2 - b_2 / den_2
         mu_3 = c_3 - b_3 / den_3
-        # root-free chase down the block (gam, p, cc, ss: the rotation state); no change
-        # outside it
+        # root-free chase from the top row to m (gam, p, cc, ss: the rotation state; an
+        # off-diagonal already zero restarts it); rows from m on are left as they are
         gam_0 = d0_0 - mu_0
         gam_1 = d0_1 - mu_1
         gam_2 = d0_2 - mu_2
@@ -674,10 +654,10 @@ def qr_pass_4(S, L):
         ss_1 = 0.0
         ss_2 = 0.0
         ss_3 = 0.0
-        act_0 = (lo_0 <= 0.0) & (0.0 < m_0)
-        act_1 = (lo_1 <= 0.0) & (0.0 < m_1)
-        act_2 = (lo_2 <= 0.0) & (0.0 < m_2)
-        act_3 = (lo_3 <= 0.0) & (0.0 < m_3)
+        act_0 = 0.0 < m_0
+        act_1 = 0.0 < m_1
+        act_2 = 0.0 < m_2
+        act_3 = 0.0 < m_3
         bb_0 = e0_0
         bb_1 = e0_1
         bb_2 = e0_2
@@ -686,54 +666,62 @@ def qr_pass_4(S, L):
         r_1 = p_1 + bb_1
         r_2 = p_2 + bb_2
         r_3 = p_3 + bb_3
-        inv_0 = 1.0 / pick(act_0, r_0, 1.0)
-        inv_1 = 1.0 / pick(act_1, r_1, 1.0)
-        inv_2 = 1.0 / pick(act_2, r_2, 1.0)
-        inv_3 = 1.0 / pick(act_3, r_3, 1.0)
-        cn_0 = p_0 * inv_0
-        cn_1 = p_1 * inv_1
-        cn_2 = p_2 * inv_2
-        cn_3 = p_3 * inv_3
-        sn_0 = bb_0 * inv_0
-        sn_1 = bb_1 * inv_1
-        sn_2 = bb_2 * inv_2
-        sn_3 = bb_3 * inv_3
-        gn_0 = cn_0 * (d1_0 - mu_0) - sn_0 * gam_0
-        gn_1 = cn_1 * (d1_1 - mu_1) - sn_1 * gam_1
-        gn_2 = cn_2 * (d1_2 - mu_2) - sn_2 * gam_2
-        gn_3 = cn_3 * (d1_3 - mu_3) - sn_3 * gam_3
+        x_0 = d1_0 - mu_0
+        x_1 = d1_1 - mu_1
+        x_2 = d1_2 - mu_2
+        x_3 = d1_3 - mu_3
+        nn_0 = p_0 * x_0 - bb_0 * gam_0
+        nn_1 = p_1 * x_1 - bb_1 * gam_1
+        nn_2 = p_2 * x_2 - bb_2 * gam_2
+        nn_3 = p_3 * x_3 - bb_3 * gam_3
+        ok_0 = p_0 >= 1e-80
+        ok_1 = p_1 >= 1e-80
+        ok_2 = p_2 >= 1e-80
+        ok_3 = p_3 >= 1e-80
+        bz_0 = bb_0 == 0.0
+        bz_1 = bb_1 == 0.0
+        bz_2 = bb_2 == 0.0
+        bz_3 = bb_3 == 0.0
+        q_0 = 1.0 / pick(ok_0, p_0 * r_0, 1.0)
+        q_1 = 1.0 / pick(ok_1, p_1 * r_1, 1.0)
+        q_2 = 1.0 / pick(ok_2, p_2 * r_2, 1.0)
+        q_3 = 1.0 / pick(ok_3, p_3 * r_3, 1.0)
+        pq_0 = p_0 * q_0
+        pq_1 = p_1 * q_1
+        pq_2 = p_2 * q_2
+        pq_3 = p_3 * q_3
+        cn_0 = pick(ok_0, p_0 * pq_0, pick(bz_0, 1.0, 0.0))
+        cn_1 = pick(ok_1, p_1 * pq_1, pick(bz_1, 1.0, 0.0))
+        cn_2 = pick(ok_2, p_2 * pq_2, pick(bz_2, 1.0, 0.0))
+        cn_3 = pick(ok_3, p_3 * pq_3, pick(bz_3, 1.0, 0.0))
+        ss_0 = pick(ok_0, bb_0 * pq_0, pick(bz_0, 0.0, 1.0))
+        ss_1 = pick(ok_1, bb_1 * pq_1, pick(bz_1, 0.0, 1.0))
+        ss_2 = pick(ok_2, bb_2 * pq_2, pick(bz_2, 0.0, 1.0))
+        ss_3 = pick(ok_3, bb_3 * pq_3, pick(bz_3, 0.0, 1.0))
+        gn_0 = pick(ok_0, nn_0 * pq_0, pick(bz_0, x_0, -gam_0))
+        gn_1 = pick(ok_1, nn_1 * pq_1, pick(bz_1, x_1, -gam_1))
+        gn_2 = pick(ok_2, nn_2 * pq_2, pick(bz_2, x_2, -gam_2))
+        gn_3 = pick(ok_3, nn_3 * pq_3, pick(bz_3, x_3, -gam_3))
         d0_0 = pick(act_0, gam_0 + (d1_0 - gn_0), d0_0)
         d0_1 = pick(act_1, gam_1 + (d1_1 - gn_1), d0_1)
         d0_2 = pick(act_2, gam_2 + (d1_2 - gn_2), d0_2)
         d0_3 = pick(act_3, gam_3 + (d1_3 - gn_3), d0_3)
-        nz_0 = cn_0 != 0.0
-        nz_1 = cn_1 != 0.0
-        nz_2 = cn_2 != 0.0
-        nz_3 = cn_3 != 0.0
-        pn_0 = pick(nz_0, (gn_0 * gn_0) / pick(nz_0, cn_0, 1.0), cc_0 * bb_0)
-        pn_1 = pick(nz_1, (gn_1 * gn_1) / pick(nz_1, cn_1, 1.0), cc_1 * bb_1)
-        pn_2 = pick(nz_2, (gn_2 * gn_2) / pick(nz_2, cn_2, 1.0), cc_2 * bb_2)
-        pn_3 = pick(nz_3, (gn_3 * gn_3) / pick(nz_3, cn_3, 1.0), cc_3 * bb_3)
-        cc_0 = pick(act_0, cn_0, cc_0)
-        cc_1 = pick(act_1, cn_1, cc_1)
-        cc_2 = pick(act_2, cn_2, cc_2)
-        cc_3 = pick(act_3, cn_3, cc_3)
-        ss_0 = pick(act_0, sn_0, ss_0)
-        ss_1 = pick(act_1, sn_1, ss_1)
-        ss_2 = pick(act_2, sn_2, ss_2)
-        ss_3 = pick(act_3, sn_3, ss_3)
-        gam_0 = pick(act_0, gn_0, gam_0)
-        gam_1 = pick(act_1, gn_1, gam_1)
-        gam_2 = pick(act_2, gn_2, gam_2)
-        gam_3 = pick(act_3, gn_3, gam_3)
-        p_0 = pick(act_0, pn_0, p_0)
-        p_1 = pick(act_1, pn_1, p_1)
-        p_2 = pick(act_2, pn_2, p_2)
-        p_3 = pick(act_3, pn_3, p_3)
-        fin_0 = act_0 & (m_0 == 1.0)
-        fin_1 = act_1 & (m_1 == 1.0)
-        fin_2 = act_2 & (m_2 == 1.0)
-        fin_3 = act_3 & (m_3 == 1.0)
+        p_0 = pick(ok_0, (nn_0 * nn_0) * q_0, pick(bz_0, x_0 * x_0, cc_0 * bb_0))
+        p_1 = pick(ok_1, (nn_1 * nn_1) * q_1, pick(bz_1, x_1 * x_1, cc_1 * bb_1))
+        p_2 = pick(ok_2, (nn_2 * nn_2) * q_2, pick(bz_2, x_2 * x_2, cc_2 * bb_2))
+        p_3 = pick(ok_3, (nn_3 * nn_3) * q_3, pick(bz_3, x_3 * x_3, cc_3 * bb_3))
+        cc_0 = cn_0
+        cc_1 = cn_1
+        cc_2 = cn_2
+        cc_3 = cn_3
+        gam_0 = gn_0
+        gam_1 = gn_1
+        gam_2 = gn_2
+        gam_3 = gn_3
+        fin_0 = m_0 == 1.0
+        fin_1 = m_1 == 1.0
+        fin_2 = m_2 == 1.0
+        fin_3 = m_3 == 1.0
         e0_0 = pick(fin_0, ss_0 * p_0, e0_0)
         e0_1 = pick(fin_1, ss_1 * p_1, e0_1)
         e0_2 = pick(fin_2, ss_2 * p_2, e0_2)
@@ -742,30 +730,10 @@ def qr_pass_4(S, L):
         d1_1 = pick(fin_1, mu_1 + gam_1, d1_1)
         d1_2 = pick(fin_2, mu_2 + gam_2, d1_2)
         d1_3 = pick(fin_3, mu_3 + gam_3, d1_3)
-        first_0 = lo_0 == 1.0
-        first_1 = lo_1 == 1.0
-        first_2 = lo_2 == 1.0
-        first_3 = lo_3 == 1.0
-        gam_0 = pick(first_0, d1_0 - mu_0, gam_0)
-        gam_1 = pick(first_1, d1_1 - mu_1, gam_1)
-        gam_2 = pick(first_2, d1_2 - mu_2, gam_2)
-        gam_3 = pick(first_3, d1_3 - mu_3, gam_3)
-        p_0 = pick(first_0, gam_0 * gam_0, p_0)
-        p_1 = pick(first_1, gam_1 * gam_1, p_1)
-        p_2 = pick(first_2, gam_2 * gam_2, p_2)
-        p_3 = pick(first_3, gam_3 * gam_3, p_3)
-        cc_0 = pick(first_0, 1.0, cc_0)
-        cc_1 = pick(first_1, 1.0, cc_1)
-        cc_2 = pick(first_2, 1.0, cc_2)
-        cc_3 = pick(first_3, 1.0, cc_3)
-        ss_0 = pick(first_0, 0.0, ss_0)
-        ss_1 = pick(first_1, 0.0, ss_1)
-        ss_2 = pick(first_2, 0.0, ss_2)
-        ss_3 = pick(first_3, 0.0, ss_3)
-        act_0 = (lo_0 <= 1.0) & (1.0 < m_0)
-        act_1 = (lo_1 <= 1.0) & (1.0 < m_1)
-        act_2 = (lo_2 <= 1.0) & (1.0 < m_2)
-        act_3 = (lo_3 <= 1.0) & (1.0 < m_3)
+        act_0 = 1.0 < m_0
+        act_1 = 1.0 < m_1
+        act_2 = 1.0 < m_2
+        act_3 = 1.0 < m_3
         bb_0 = e1_0
         bb_1 = e1_1
         bb_2 = e1_2
@@ -774,58 +742,66 @@ def qr_pass_4(S, L):
         r_1 = p_1 + bb_1
         r_2 = p_2 + bb_2
         r_3 = p_3 + bb_3
-        e0_0 = pick(act_0 & (lo_0 < 1.0), ss_0 * r_0, e0_0)
-        e0_1 = pick(act_1 & (lo_1 < 1.0), ss_1 * r_1, e0_1)
-        e0_2 = pick(act_2 & (lo_2 < 1.0), ss_2 * r_2, e0_2)
-        e0_3 = pick(act_3 & (lo_3 < 1.0), ss_3 * r_3, e0_3)
-        inv_0 = 1.0 / pick(act_0, r_0, 1.0)
-        inv_1 = 1.0 / pick(act_1, r_1, 1.0)
-        inv_2 = 1.0 / pick(act_2, r_2, 1.0)
-        inv_3 = 1.0 / pick(act_3, r_3, 1.0)
-        cn_0 = p_0 * inv_0
-        cn_1 = p_1 * inv_1
-        cn_2 = p_2 * inv_2
-        cn_3 = p_3 * inv_3
-        sn_0 = bb_0 * inv_0
-        sn_1 = bb_1 * inv_1
-        sn_2 = bb_2 * inv_2
-        sn_3 = bb_3 * inv_3
-        gn_0 = cn_0 * (d2_0 - mu_0) - sn_0 * gam_0
-        gn_1 = cn_1 * (d2_1 - mu_1) - sn_1 * gam_1
-        gn_2 = cn_2 * (d2_2 - mu_2) - sn_2 * gam_2
-        gn_3 = cn_3 * (d2_3 - mu_3) - sn_3 * gam_3
+        e0_0 = pick(act_0, ss_0 * r_0, e0_0)
+        e0_1 = pick(act_1, ss_1 * r_1, e0_1)
+        e0_2 = pick(act_2, ss_2 * r_2, e0_2)
+        e0_3 = pick(act_3, ss_3 * r_3, e0_3)
+        x_0 = d2_0 - mu_0
+        x_1 = d2_1 - mu_1
+        x_2 = d2_2 - mu_2
+        x_3 = d2_3 - mu_3
+        nn_0 = p_0 * x_0 - bb_0 * gam_0
+        nn_1 = p_1 * x_1 - bb_1 * gam_1
+        nn_2 = p_2 * x_2 - bb_2 * gam_2
+        nn_3 = p_3 * x_3 - bb_3 * gam_3
+        ok_0 = p_0 >= 1e-80
+        ok_1 = p_1 >= 1e-80
+        ok_2 = p_2 >= 1e-80
+        ok_3 = p_3 >= 1e-80
+        bz_0 = bb_0 == 0.0
+        bz_1 = bb_1 == 0.0
+        bz_2 = bb_2 == 0.0
+        bz_3 = bb_3 == 0.0
+        q_0 = 1.0 / pick(ok_0, p_0 * r_0, 1.0)
+        q_1 = 1.0 / pick(ok_1, p_1 * r_1, 1.0)
+        q_2 = 1.0 / pick(ok_2, p_2 * r_2, 1.0)
+        q_3 = 1.0 / pick(ok_3, p_3 * r_3, 1.0)
+        pq_0 = p_0 * q_0
+        pq_1 = p_1 * q_1
+        pq_2 = p_2 * q_2
+        pq_3 = p_3 * q_3
+        cn_0 = pick(ok_0, p_0 * pq_0, pick(bz_0, 1.0, 0.0))
+        cn_1 = pick(ok_1, p_1 * pq_1, pick(bz_1, 1.0, 0.0))
+        cn_2 = pick(ok_2, p_2 * pq_2, pick(bz_2, 1.0, 0.0))
+        cn_3 = pick(ok_3, p_3 * pq_3, pick(bz_3, 1.0, 0.0))
+        ss_0 = pick(ok_0, bb_0 * pq_0, pick(bz_0, 0.0, 1.0))
+        ss_1 = pick(ok_1, bb_1 * pq_1, pick(bz_1, 0.0, 1.0))
+        ss_2 = pick(ok_2, bb_2 * pq_2, pick(bz_2, 0.0, 1.0))
+        ss_3 = pick(ok_3, bb_3 * pq_3, pick(bz_3, 0.0, 1.0))
+        gn_0 = pick(ok_0, nn_0 * pq_0, pick(bz_0, x_0, -gam_0))
+        gn_1 = pick(ok_1, nn_1 * pq_1, pick(bz_1, x_1, -gam_1))
+        gn_2 = pick(ok_2, nn_2 * pq_2, pick(bz_2, x_2, -gam_2))
+        gn_3 = pick(ok_3, nn_3 * pq_3, pick(bz_3, x_3, -gam_3))
         d1_0 = pick(act_0, gam_0 + (d2_0 - gn_0), d1_0)
         d1_1 = pick(act_1, gam_1 + (d2_1 - gn_1), d1_1)
         d1_2 = pick(act_2, gam_2 + (d2_2 - gn_2), d1_2)
         d1_3 = pick(act_3, gam_3 + (d2_3 - gn_3), d1_3)
-        nz_0 = cn_0 != 0.0
-        nz_1 = cn_1 != 0.0
-        nz_2 = cn_2 != 0.0
-        nz_3 = cn_3 != 0.0
-        pn_0 = pick(nz_0, (gn_0 * gn_0) / pick(nz_0, cn_0, 1.0), cc_0 * bb_0)
-        pn_1 = pick(nz_1, (gn_1 * gn_1) / pick(nz_1, cn_1, 1.0), cc_1 * bb_1)
-        pn_2 = pick(nz_2, (gn_2 * gn_2) / pick(nz_2, cn_2, 1.0), cc_2 * bb_2)
-        pn_3 = pick(nz_3, (gn_3 * gn_3) / pick(nz_3, cn_3, 1.0), cc_3 * bb_3)
-        cc_0 = pick(act_0, cn_0, cc_0)
-        cc_1 = pick(act_1, cn_1, cc_1)
-        cc_2 = pick(act_2, cn_2, cc_2)
-        cc_3 = pick(act_3, cn_3, cc_3)
-        ss_0 = pick(act_0, sn_0, ss_0)
-        ss_1 = pick(act_1, sn_1, ss_1)
-        ss_2 = pick(act_2, sn_2, ss_2)
-        ss_3 = pick(act_3, sn_3, ss_3)
-        gam_0 = pick(act_0, gn_0, gam_0)
-        gam_1 = pick(act_1, gn_1, gam_1)
-        gam_2 = pick(act_2, gn_2, gam_2)
-        gam_3 = pick(act_3, gn_3, gam_3)
-        p_0 = pick(act_0, pn_0, p_0)
-        p_1 = pick(act_1, pn_1, p_1)
-        p_2 = pick(act_2, pn_2, p_2)
-        p_3 = pick(act_3, pn_3, p_3)
-        fin_0 = act_0 & (m_0 == 2.0)
-        fin_1 = act_1 & (m_1 == 2.0)
-        fin_2 = act_2 & (m_2 == 2.0)
-        fin_3 = act_3 & (m_3 == 2.0)
+        p_0 = pick(ok_0, (nn_0 * nn_0) * q_0, pick(bz_0, x_0 * x_0, cc_0 * bb_0))
+        p_1 = pick(ok_1, (nn_1 * nn_1) * q_1, pick(bz_1, x_1 * x_1, cc_1 * bb_1))
+        p_2 = pick(ok_2, (nn_2 * nn_2) * q_2, pick(bz_2, x_2 * x_2, cc_2 * bb_2))
+        p_3 = pick(ok_3, (nn_3 * nn_3) * q_3, pick(bz_3, x_3 * x_3, cc_3 * bb_3))
+        cc_0 = cn_0
+        cc_1 = cn_1
+        cc_2 = cn_2
+        cc_3 = cn_3
+        gam_0 = gn_0
+        gam_1 = gn_1
+        gam_2 = gn_2
+        gam_3 = gn_3
+        fin_0 = m_0 == 2.0
+        fin_1 = m_1 == 2.0
+        fin_2 = m_2 == 2.0
+        fin_3 = m_3 == 2.0
         e1_0 = pick(fin_0, ss_0 * p_0, e1_0)
         e1_1 = pick(fin_1, ss_1 * p_1, e1_1)
         e1_2 = pick(fin_2, ss_2 * p_2, e1_2)
@@ -834,30 +810,10 @@ def qr_pass_4(S, L):
         d2_1 = pick(fin_1, mu_1 + gam_1, d2_1)
         d2_2 = pick(fin_2, mu_2 + gam_2, d2_2)
         d2_3 = pick(fin_3, mu_3 + gam_3, d2_3)
-        first_0 = lo_0 == 2.0
-        first_1 = lo_1 == 2.0
-        first_2 = lo_2 == 2.0
-        first_3 = lo_3 == 2.0
-        gam_0 = pick(first_0, d2_0 - mu_0, gam_0)
-        gam_1 = pick(first_1, d2_1 - mu_1, gam_1)
-        gam_2 = pick(first_2, d2_2 - mu_2, gam_2)
-        gam_3 = pick(first_3, d2_3 - mu_3, gam_3)
-        p_0 = pick(first_0, gam_0 * gam_0, p_0)
-        p_1 = pick(first_1, gam_1 * gam_1, p_1)
-        p_2 = pick(first_2, gam_2 * gam_2, p_2)
-        p_3 = pick(first_3, gam_3 * gam_3, p_3)
-        cc_0 = pick(first_0, 1.0, cc_0)
-        cc_1 = pick(first_1, 1.0, cc_1)
-        cc_2 = pick(first_2, 1.0, cc_2)
-        cc_3 = pick(first_3, 1.0, cc_3)
-        ss_0 = pick(first_0, 0.0, ss_0)
-        ss_1 = pick(first_1, 0.0, ss_1)
-        ss_2 = pick(first_2, 0.0, ss_2)
-        ss_3 = pick(first_3, 0.0, ss_3)
-        act_0 = (lo_0 <= 2.0) & (2.0 < m_0)
-        act_1 = (lo_1 <= 2.0) & (2.0 < m_1)
-        act_2 = (lo_2 <= 2.0) & (2.0 < m_2)
-        act_3 = (lo_3 <= 2.0) & (2.0 < m_3)
+        act_0 = 2.0 < m_0
+        act_1 = 2.0 < m_1
+        act_2 = 2.0 < m_2
+        act_3 = 2.0 < m_3
         bb_0 = e2_0
         bb_1 = e2_1
         bb_2 = e2_2
@@ -866,58 +822,66 @@ def qr_pass_4(S, L):
         r_1 = p_1 + bb_1
         r_2 = p_2 + bb_2
         r_3 = p_3 + bb_3
-        e1_0 = pick(act_0 & (lo_0 < 2.0), ss_0 * r_0, e1_0)
-        e1_1 = pick(act_1 & (lo_1 < 2.0), ss_1 * r_1, e1_1)
-        e1_2 = pick(act_2 & (lo_2 < 2.0), ss_2 * r_2, e1_2)
-        e1_3 = pick(act_3 & (lo_3 < 2.0), ss_3 * r_3, e1_3)
-        inv_0 = 1.0 / pick(act_0, r_0, 1.0)
-        inv_1 = 1.0 / pick(act_1, r_1, 1.0)
-        inv_2 = 1.0 / pick(act_2, r_2, 1.0)
-        inv_3 = 1.0 / pick(act_3, r_3, 1.0)
-        cn_0 = p_0 * inv_0
-        cn_1 = p_1 * inv_1
-        cn_2 = p_2 * inv_2
-        cn_3 = p_3 * inv_3
-        sn_0 = bb_0 * inv_0
-        sn_1 = bb_1 * inv_1
-        sn_2 = bb_2 * inv_2
-        sn_3 = bb_3 * inv_3
-        gn_0 = cn_0 * (d3_0 - mu_0) - sn_0 * gam_0
-        gn_1 = cn_1 * (d3_1 - mu_1) - sn_1 * gam_1
-        gn_2 = cn_2 * (d3_2 - mu_2) - sn_2 * gam_2
-        gn_3 = cn_3 * (d3_3 - mu_3) - sn_3 * gam_3
+        e1_0 = pick(act_0, ss_0 * r_0, e1_0)
+        e1_1 = pick(act_1, ss_1 * r_1, e1_1)
+        e1_2 = pick(act_2, ss_2 * r_2, e1_2)
+        e1_3 = pick(act_3, ss_3 * r_3, e1_3)
+        x_0 = d3_0 - mu_0
+        x_1 = d3_1 - mu_1
+        x_2 = d3_2 - mu_2
+        x_3 = d3_3 - mu_3
+        nn_0 = p_0 * x_0 - bb_0 * gam_0
+        nn_1 = p_1 * x_1 - bb_1 * gam_1
+        nn_2 = p_2 * x_2 - bb_2 * gam_2
+        nn_3 = p_3 * x_3 - bb_3 * gam_3
+        ok_0 = p_0 >= 1e-80
+        ok_1 = p_1 >= 1e-80
+        ok_2 = p_2 >= 1e-80
+        ok_3 = p_3 >= 1e-80
+        bz_0 = bb_0 == 0.0
+        bz_1 = bb_1 == 0.0
+        bz_2 = bb_2 == 0.0
+        bz_3 = bb_3 == 0.0
+        q_0 = 1.0 / pick(ok_0, p_0 * r_0, 1.0)
+        q_1 = 1.0 / pick(ok_1, p_1 * r_1, 1.0)
+        q_2 = 1.0 / pick(ok_2, p_2 * r_2, 1.0)
+        q_3 = 1.0 / pick(ok_3, p_3 * r_3, 1.0)
+        pq_0 = p_0 * q_0
+        pq_1 = p_1 * q_1
+        pq_2 = p_2 * q_2
+        pq_3 = p_3 * q_3
+        cn_0 = pick(ok_0, p_0 * pq_0, pick(bz_0, 1.0, 0.0))
+        cn_1 = pick(ok_1, p_1 * pq_1, pick(bz_1, 1.0, 0.0))
+        cn_2 = pick(ok_2, p_2 * pq_2, pick(bz_2, 1.0, 0.0))
+        cn_3 = pick(ok_3, p_3 * pq_3, pick(bz_3, 1.0, 0.0))
+        ss_0 = pick(ok_0, bb_0 * pq_0, pick(bz_0, 0.0, 1.0))
+        ss_1 = pick(ok_1, bb_1 * pq_1, pick(bz_1, 0.0, 1.0))
+        ss_2 = pick(ok_2, bb_2 * pq_2, pick(bz_2, 0.0, 1.0))
+        ss_3 = pick(ok_3, bb_3 * pq_3, pick(bz_3, 0.0, 1.0))
+        gn_0 = pick(ok_0, nn_0 * pq_0, pick(bz_0, x_0, -gam_0))
+        gn_1 = pick(ok_1, nn_1 * pq_1, pick(bz_1, x_1, -gam_1))
+        gn_2 = pick(ok_2, nn_2 * pq_2, pick(bz_2, x_2, -gam_2))
+        gn_3 = pick(ok_3, nn_3 * pq_3, pick(bz_3, x_3, -gam_3))
         d2_0 = pick(act_0, gam_0 + (d3_0 - gn_0), d2_0)
         d2_1 = pick(act_1, gam_1 + (d3_1 - gn_1), d2_1)
         d2_2 = pick(act_2, gam_2 + (d3_2 - gn_2), d2_2)
         d2_3 = pick(act_3, gam_3 + (d3_3 - gn_3), d2_3)
-        nz_0 = cn_0 != 0.0
-        nz_1 = cn_1 != 0.0
-        nz_2 = cn_2 != 0.0
-        nz_3 = cn_3 != 0.0
-        pn_0 = pick(nz_0, (gn_0 * gn_0) / pick(nz_0, cn_0, 1.0), cc_0 * bb_0)
-        pn_1 = pick(nz_1, (gn_1 * gn_1) / pick(nz_1, cn_1, 1.0), cc_1 * bb_1)
-        pn_2 = pick(nz_2, (gn_2 * gn_2) / pick(nz_2, cn_2, 1.0), cc_2 * bb_2)
-        pn_3 = pick(nz_3, (gn_3 * gn_3) / pick(nz_3, cn_3, 1.0), cc_3 * bb_3)
-        cc_0 = pick(act_0, cn_0, cc_0)
-        cc_1 = pick(act_1, cn_1, cc_1)
-        cc_2 = pick(act_2, cn_2, cc_2)
-        cc_3 = pick(act_3, cn_3, cc_3)
-        ss_0 = pick(act_0, sn_0, ss_0)
-        ss_1 = pick(act_1, sn_1, ss_1)
-        ss_2 = pick(act_2, sn_2, ss_2)
-        ss_3 = pick(act_3, sn_3, ss_3)
-        gam_0 = pick(act_0, gn_0, gam_0)
-        gam_1 = pick(act_1, gn_1, gam_1)
-        gam_2 = pick(act_2, gn_2, gam_2)
-        gam_3 = pick(act_3, gn_3, gam_3)
-        p_0 = pick(act_0, pn_0, p_0)
-        p_1 = pick(act_1, pn_1, p_1)
-        p_2 = pick(act_2, pn_2, p_2)
-        p_3 = pick(act_3, pn_3, p_3)
-        fin_0 = act_0 & (m_0 == 3.0)
-        fin_1 = act_1 & (m_1 == 3.0)
-        fin_2 = act_2 & (m_2 == 3.0)
-        fin_3 = act_3 & (m_3 == 3.0)
+        p_0 = pick(ok_0, (nn_0 * nn_0) * q_0, pick(bz_0, x_0 * x_0, cc_0 * bb_0))
+        p_1 = pick(ok_1, (nn_1 * nn_1) * q_1, pick(bz_1, x_1 * x_1, cc_1 * bb_1))
+        p_2 = pick(ok_2, (nn_2 * nn_2) * q_2, pick(bz_2, x_2 * x_2, cc_2 * bb_2))
+        p_3 = pick(ok_3, (nn_3 * nn_3) * q_3, pick(bz_3, x_3 * x_3, cc_3 * bb_3))
+        cc_0 = cn_0
+        cc_1 = cn_1
+        cc_2 = cn_2
+        cc_3 = cn_3
+        gam_0 = gn_0
+        gam_1 = gn_1
+        gam_2 = gn_2
+        gam_3 = gn_3
+        fin_0 = m_0 == 3.0
+        fin_1 = m_1 == 3.0
+        fin_2 = m_2 == 3.0
+        fin_3 = m_3 == 3.0
         e2_0 = pick(fin_0, ss_0 * p_0, e2_0)
         e2_1 = pick(fin_1, ss_1 * p_1, e2_1)
         e2_2 = pick(fin_2, ss_2 * p_2, e2_2)
@@ -1052,25 +1016,9 @@ def qr_pass_5(S, L):
         e3_3 = S[560 + ln]
         m_3 = S[624 + ln]
         thr_3 = S[688 + ln]
-        # lo .. m is the lane's unreduced block (deflated at the end of the previous
-        # step, or by the caller before the first)
-        lo_0 = 0.0
-        lo_1 = 0.0
-        lo_2 = 0.0
-        lo_3 = 0.0
-        lo_0 = pick((e0_0 == 0.0) & (1.0 < m_0), 1.0, lo_0)
-        lo_1 = pick((e0_1 == 0.0) & (1.0 < m_1), 1.0, lo_1)
-        lo_2 = pick((e0_2 == 0.0) & (1.0 < m_2), 1.0, lo_2)
-        lo_3 = pick((e0_3 == 0.0) & (1.0 < m_3), 1.0, lo_3)
-        lo_0 = pick((e1_0 == 0.0) & (2.0 < m_0), 2.0, lo_0)
-        lo_1 = pick((e1_1 == 0.0) & (2.0 < m_1), 2.0, lo_1)
-        lo_2 = pick((e1_2 == 0.0) & (2.0 < m_2), 2.0, lo_2)
-        lo_3 = pick((e1_3 == 0.0) & (2.0 < m_3), 2.0, lo_3)
-        lo_0 = pick((e2_0 == 0.0) & (3.0 < m_0), 3.0, lo_0)
-        lo_1 = pick((e2_1 == 0.0) & (3.0 < m_1), 3.0, lo_1)
-        lo_2 = pick((e2_2 == 0.0) & (3.0 < m_2), 3.0, lo_2)
-        lo_3 = pick((e2_3 == 0.0) & (3.0 < m_3), 3.0, lo_3)
-        # Wilkinson shift: the eigenvalue of the block's bottom 2 x 2 nearer its end
+        # Wilkinson shift: the eigenvalue of the bottom 2 x 2 of the lane's unreduced
+        # block (0 .. m, deflated at the end of the previous step, or by the caller
+        # before the first) nearer its end
         a_0 = d0_0
         a_1 = d0_1
         a_2 = d0_2
@@ -1147,8 +1095,8 @@ def qr_pass_5(S, L):
         mu_1 = c_1 - b_1 / den_1
         mu_2 = c_2 - b_2 / den_2
         mu_3 = c_3 - b_3 / den_3
-        # root-free chase down the block (gam, p, cc, ss: the rotation state); no change
-        # outside it
+        # root-free chase from the top row to m (gam, p, cc, ss: the rotation state; an
+        # off-diagonal already zero restarts it); rows from m on are left as they are
         gam_0 = d0_0 - mu_0
         gam_1 = d0_1 - mu_1
         gam_2 = d0_2 - mu_2
@@ -1165,10 +1113,10 @@ def qr_pass_5(S, L):
         ss_1 = 0.0
         ss_2 = 0.0
         ss_3 = 0.0
-        act_0 = (lo_0 <= 0.0) & (0.0 < m_0)
-        act_1 = (lo_1 <= 0.0) & (0.0 < m_1)
-        act_2 = (lo_2 <= 0.0) & (0.0 < m_2)
-        act_3 = (lo_3 <= 0.0) & (0.0 < m_3)
+        act_0 = 0.0 < m_0
+        act_1 = 0.0 < m_1
+        act_2 = 0.0 < m_2
+        act_3 = 0.0 < m_3
         bb_0 = e0_0
         bb_1 = e0_1
         bb_2 = e0_2
@@ -1177,54 +1125,62 @@ def qr_pass_5(S, L):
         r_1 = p_1 + bb_1
         r_2 = p_2 + bb_2
         r_3 = p_3 + bb_3
-        inv_0 = 1.0 / pick(act_0, r_0, 1.0)
-        inv_1 = 1.0 / pick(act_1, r_1, 1.0)
-        inv_2 = 1.0 / pick(act_2, r_2, 1.0)
-        inv_3 = 1.0 / pick(act_3, r_3, 1.0)
-        cn_0 = p_0 * inv_0
-        cn_1 = p_1 * inv_1
-        cn_2 = p_2 * inv_2
-        cn_3 = p_3 * inv_3
-        sn_0 = bb_0 * inv_0
-        sn_1 = bb_1 * inv_1
-        sn_2 = bb_2 * inv_2
-        sn_3 = bb_3 * inv_3
-        gn_0 = cn_0 * (d1_0 - mu_0) - sn_0 * gam_0
-        gn_1 = cn_1 * (d1_1 - mu_1) - sn_1 * gam_1
-        gn_2 = cn_2 * (d1_2 - mu_2) - sn_2 * gam_2
-        gn_3 = cn_3 * (d1_3 - mu_3) - sn_3 * gam_3
+        x_0 = d1_0 - mu_0
+        x_1 = d1_1 - mu_1
+        x_2 = d1_2 - mu_2
+        x_3 = d1_3 - mu_3
+        nn_0 = p_0 * x_0 - bb_0 * gam_0
+        nn_1 = p_1 * x_1 - bb_1 * gam_1
+        nn_2 = p_2 * x_2 - bb_2 * gam_2
+        nn_3 = p_3 * x_3 - bb_3 * gam_3
+        ok_0 = p_0 >= 1e-80
+        ok_1 = p_1 >= 1e-80
+        ok_2 = p_2 >= 1e-80
+        ok_3 = p_3 >= 1e-80
+        bz_0 = bb_0 == 0.0
+        bz_1 = bb_1 == 0.0
+        bz_2 = bb_2 == 0.0
+        bz_3 = bb_3 == 0.0
+        q_0 = 1.0 / pick(ok_0, p_0 * r_0, 1.0)
+        q_1 = 1.0 / pick(ok_1, p_1 * r_1, 1.0)
+        q_2 = 1.0 / pick(ok_2, p_2 * r_2, 1.0)
+        q_3 = 1.0 / pick(ok_3, p_3 * r_3, 1.0)
+        pq_0 = p_0 * q_0
+        pq_1 = p_1 * q_1
+        pq_2 = p_2 * q_2
+        pq_3 = p_3 * q_3
+        cn_0 = pick(ok_0, p_0 * pq_0, pick(bz_0, 1.0, 0.0))
+        cn_1 = pick(ok_1, p_1 * pq_1, pick(bz_1, 1.0, 0.0))
+        cn_2 = pick(ok_2, p_2 * pq_2, pick(bz_2, 1.0, 0.0))
+        cn_3 = pick(ok_3, p_3 * pq_3, pick(bz_3, 1.0, 0.0))
+        ss_0 = pick(ok_0, bb_0 * pq_0, pick(bz_0, 0.0, 1.0))
+        ss_1 = pick(ok_1, bb_1 * pq_1, pick(bz_1, 0.0, 1.0))
+        ss_2 = pick(ok_2, bb_2 * pq_2, pick(bz_2, 0.0, 1.0))
+        ss_3 = pick(ok_3, bb_3 * pq_3, pick(bz_3, 0.0, 1.0))
+        gn_0 = pick(ok_0, nn_0 * pq_0, pick(bz_0, x_0, -gam_0))
+        gn_1 = pick(ok_1, nn_1 * pq_1, pick(bz_1, x_1, -gam_1))
+        gn_2 = pick(ok_2, nn_2 * pq_2, pick(bz_2, x_2, -gam_2))
+        gn_3 = pick(ok_3, nn_3 * pq_3, pick(bz_3, x_3, -gam_3))
         d0_0 = pick(act_0, gam_0 + (d1_0 - gn_0), d0_0)
         d0_1 = pick(act_1, gam_1 + (d1_1 - gn_1), d0_1)
         d0_2 = pick(act_2, gam_2 + (d1_2 - gn_2), d0_2)
         d0_3 = pick(act_3, gam_3 + (d1_3 - gn_3), d0_3)
-        nz_0 = cn_0 != 0.0
-        nz_1 = cn_1 != 0.0
-        nz_2 = cn_2 != 0.0
-        nz_3 = cn_3 != 0.0
-        pn_0 = pick(nz_0, (gn_0 * gn_0) / pick(nz_0, cn_0, 1.0), cc_0 * bb_0)
-        pn_1 = pick(nz_1, (gn_1 * gn_1) / pick(nz_1, cn_1, 1.0), cc_1 * bb_1)
-        pn_2 = pick(nz_2, (gn_2 * gn_2) / pick(nz_2, cn_2, 1.0), cc_2 * bb_2)
-        pn_3 = pick(nz_3, (gn_3 * gn_3) / pick(nz_3, cn_3, 1.0), cc_3 * bb_3)
-        cc_0 = pick(act_0, cn_0, cc_0)
-        cc_1 = pick(act_1, cn_1, cc_1)
-        cc_2 = pick(act_2, cn_2, cc_2)
-        cc_3 = pick(act_3, cn_3, cc_3)
-        ss_0 = pick(act_0, sn_0, ss_0)
-        ss_1 = pick(act_1, sn_1, ss_1)
-        ss_2 = pick(act_2, sn_2, ss_2)
-        ss_3 = pick(act_3, sn_3, ss_3)
-        gam_0 = pick(act_0, gn_0, gam_0)
-        gam_1 = pick(act_1, gn_1, gam_1)
-        gam_2 = pick(act_2, gn_2, gam_2)
-        gam_3 = pick(act_3, gn_3, gam_3)
-        p_0 = pick(act_0, pn_0, p_0)
-        p_1 = pick(act_1, pn_1, p_1)
-        p_2 = pick(act_2, pn_2, p_2)
-        p_3 = pick(act_3, pn_3, p_3)
-        fin_0 = act_0 & (m_0 == 1.0)
-        fin_1 = act_1 & (m_1 == 1.0)
-        fin_2 = act_2 & (m_2 == 1.0)
-        fin_3 = act_3 & (m_3 == 1.0)
+        p_0 = pick(ok_0, (nn_0 * nn_0) * q_0, pick(bz_0, x_0 * x_0, cc_0 * bb_0))
+        p_1 = pick(ok_1, (nn_1 * nn_1) * q_1, pick(bz_1, x_1 * x_1, cc_1 * bb_1))
+        p_2 = pick(ok_2, (nn_2 * nn_2) * q_2, pick(bz_2, x_2 * x_2, cc_2 * bb_2))
+        p_3 = pick(ok_3, (nn_3 * nn_3) * q_3, pick(bz_3, x_3 * x_3, cc_3 * bb_3))
+        cc_0 = cn_0
+        cc_1 = cn_1
+        cc_2 = cn_2
+        cc_3 = cn_3
+        gam_0 = gn_0
+        gam_1 = gn_1
+        gam_2 = gn_2
+        gam_3 = gn_3
+        fin_0 = m_0 == 1.0
+        fin_1 = m_1 == 1.0
+        fin_2 = m_2 == 1.0
+        fin_3 = m_3 == 1.0
         e0_0 = pick(fin_0, ss_0 * p_0, e0_0)
         e0_1 = pick(fin_1, ss_1 * p_1, e0_1)
         e0_2 = pick(fin_2, ss_2 * p_2, e0_2)
@@ -1233,30 +1189,10 @@ def qr_pass_5(S, L):
         d1_1 = pick(fin_1, mu_1 + gam_1, d1_1)
         d1_2 = pick(fin_2, mu_2 + gam_2, d1_2)
         d1_3 = pick(fin_3, mu_3 + gam_3, d1_3)
-        first_0 = lo_0 == 1.0
-        first_1 = lo_1 == 1.0
-        first_2 = lo_2 == 1.0
-        first_3 = lo_3 == 1.0
-        gam_0 = pick(first_0, d1_0 - mu_0, gam_0)
-        gam_1 = pick(first_1, d1_1 - mu_1, gam_1)
-        gam_2 = pick(first_2, d1_2 - mu_2, gam_2)
-        gam_3 = pick(first_3, d1_3 - mu_3, gam_3)
-        p_0 = pick(first_0, gam_0 * gam_0, p_0)
-        p_1 = pick(first_1, gam_1 * gam_1, p_1)
-        p_2 = pick(first_2, gam_2 * gam_2, p_2)
-        p_3 = pick(first_3, gam_3 * gam_3, p_3)
-        cc_0 = pick(first_0, 1.0, cc_0)
-        cc_1 = pick(first_1, 1.0, cc_1)
-        cc_2 = pick(first_2, 1.0, cc_2)
-        cc_3 = pick(first_3, 1.0, cc_3)
-        ss_0 = pick(first_0, 0.0, ss_0)
-        ss_1 = pick(first_1, 0.0, ss_1)
-        ss_2 = pick(first_2, 0.0, ss_2)
-        ss_3 = pick(first_3, 0.0, ss_3)
-        act_0 = (lo_0 <= 1.0) & (1.0 < m_0)
-        act_1 = (lo_1 <= 1.0) & (1.0 < m_1)
-        act_2 = (lo_2 <= 1.0) & (1.0 < m_2)
-        act_3 = (lo_3 <= 1.0) & (1.0 < m_3)
+        act_0 = 1.0 < m_0
+        act_1 = 1.0 < m_1
+        act_2 = 1.0 < m_2
+        act_3 = 1.0 < m_3
         bb_0 = e1_0
         bb_1 = e1_1
         bb_2 = e1_2
@@ -1265,58 +1201,66 @@ def qr_pass_5(S, L):
         r_1 = p_1 + bb_1
         r_2 = p_2 + bb_2
         r_3 = p_3 + bb_3
-        e0_0 = pick(act_0 & (lo_0 < 1.0), ss_0 * r_0, e0_0)
-        e0_1 = pick(act_1 & (lo_1 < 1.0), ss_1 * r_1, e0_1)
-        e0_2 = pick(act_2 & (lo_2 < 1.0), ss_2 * r_2, e0_2)
-        e0_3 = pick(act_3 & (lo_3 < 1.0), ss_3 * r_3, e0_3)
-        inv_0 = 1.0 / pick(act_0, r_0, 1.0)
-        inv_1 = 1.0 / pick(act_1, r_1, 1.0)
-        inv_2 = 1.0 / pick(act_2, r_2, 1.0)
-        inv_3 = 1.0 / pick(act_3, r_3, 1.0)
-        cn_0 = p_0 * inv_0
-        cn_1 = p_1 * inv_1
-        cn_2 = p_2 * inv_2
-        cn_3 = p_3 * inv_3
-        sn_0 = bb_0 * inv_0
-        sn_1 = bb_1 * inv_1
-        sn_2 = bb_2 * inv_2
-        sn_3 = bb_3 * inv_3
-        gn_0 = cn_0 * (d2_0 - mu_0) - sn_0 * gam_0
-        gn_1 = cn_1 * (d2_1 - mu_1) - sn_1 * gam_1
-        gn_2 = cn_2 * (d2_2 - mu_2) - sn_2 * gam_2
-        gn_3 = cn_3 * (d2_3 - mu_3) - sn_3 * gam_3
+        e0_0 = pick(act_0, ss_0 * r_0, e0_0)
+        e0_1 = pick(act_1, ss_1 * r_1, e0_1)
+        e0_2 = pick(act_2, ss_2 * r_2, e0_2)
+        e0_3 = pick(act_3, ss_3 * r_3, e0_3)
+        x_0 = d2_0 - mu_0
+        x_1 = d2_1 - mu_1
+        x_2 = d2_2 - mu_2
+        x_3 = d2_3 - mu_3
+        nn_0 = p_0 * x_0 - bb_0 * gam_0
+        nn_1 = p_1 * x_1 - bb_1 * gam_1
+        nn_2 = p_2 * x_2 - bb_2 * gam_2
+        nn_3 = p_3 * x_3 - bb_3 * gam_3
+        ok_0 = p_0 >= 1e-80
+        ok_1 = p_1 >= 1e-80
+        ok_2 = p_2 >= 1e-80
+        ok_3 = p_3 >= 1e-80
+        bz_0 = bb_0 == 0.0
+        bz_1 = bb_1 == 0.0
+        bz_2 = bb_2 == 0.0
+        bz_3 = bb_3 == 0.0
+        q_0 = 1.0 / pick(ok_0, p_0 * r_0, 1.0)
+        q_1 = 1.0 / pick(ok_1, p_1 * r_1, 1.0)
+        q_2 = 1.0 / pick(ok_2, p_2 * r_2, 1.0)
+        q_3 = 1.0 / pick(ok_3, p_3 * r_3, 1.0)
+        pq_0 = p_0 * q_0
+        pq_1 = p_1 * q_1
+        pq_2 = p_2 * q_2
+        pq_3 = p_3 * q_3
+        cn_0 = pick(ok_0, p_0 * pq_0, pick(bz_0, 1.0, 0.0))
+        cn_1 = pick(ok_1, p_1 * pq_1, pick(bz_1, 1.0, 0.0))
+        cn_2 = pick(ok_2, p_2 * pq_2, pick(bz_2, 1.0, 0.0))
+        cn_3 = pick(ok_3, p_3 * pq_3, pick(bz_3, 1.0, 0.0))
+        ss_0 = pick(ok_0, bb_0 * pq_0, pick(bz_0, 0.0, 1.0))
+        ss_1 = pick(ok_1, bb_1 * pq_1, pick(bz_1, 0.0, 1.0))
+        ss_2 = pick(ok_2, bb_2 * pq_2, pick(bz_2, 0.0, 1.0))
+        ss_3 = pick(ok_3, bb_3 * pq_3, pick(bz_3, 0.0, 1.0))
+        gn_0 = pick(ok_0, nn_0 * pq_0, pick(bz_0, x_0, -gam_0))
+        gn_1 = pick(ok_1, nn_1 * pq_1, pick(bz_1, x_1, -gam_1))
+        gn_2 = pick(ok_2, nn_2 * pq_2, pick(bz_2, x_2, -gam_2))
+        gn_3 = pick(ok_3, nn_3 * pq_3, pick(bz_3, x_3, -gam_3))
         d1_0 = pick(act_0, gam_0 + (d2_0 - gn_0), d1_0)
         d1_1 = pick(act_1, gam_1 + (d2_1 - gn_1), d1_1)
         d1_2 = pick(act_2, gam_2 + (d2_2 - gn_2), d1_2)
         d1_3 = pick(act_3, gam_3 + (d2_3 - gn_3), d1_3)
-        nz_0 = cn_0 != 0.0
-        nz_1 = cn_1 != 0.0
-        nz_2 = cn_2 != 0.0
-        nz_3 = cn_3 != 0.0
-        pn_0 = pick(nz_0, (gn_0 * gn_0) / pick(nz_0, cn_0, 1.0), cc_0 * bb_0)
-        pn_1 = pick(nz_1, (gn_1 * gn_1) / pick(nz_1, cn_1, 1.0), cc_1 * bb_1)
-        pn_2 = pick(nz_2, (gn_2 * gn_2) / pick(nz_2, cn_2, 1.0), cc_2 * bb_2)
-        pn_3 = pick(nz_3, (gn_3 * gn_3) / pick(nz_3, cn_3, 1.0), cc_3 * bb_3)
-        cc_0 = pick(act_0, cn_0, cc_0)
-        cc_1 = pick(act_1, cn_1, cc_1)
-        cc_2 = pick(act_2, cn_2, cc_2)
-        cc_3 = pick(act_3, cn_3, cc_3)
-        ss_0 = pick(act_0, sn_0, ss_0)
-        ss_1 = pick(act_1, sn_1, ss_1)
-        ss_2 = pick(act_2, sn_2, ss_2)
-        ss_3 = pick(act_3, sn_3, ss_3)
-        gam_0 = pick(act_0, gn_0, gam_0)
-        gam_1 = pick(act_1, gn_1, gam_1)
-        gam_2 = pick(act_2, gn_2, gam_2)
-        gam_3 = pick(act_3, gn_3, gam_3)
-        p_0 = pick(act_0, pn_0, p_0)
-        p_1 = pick(act_1, pn_1, p_1)
-        p_2 = pick(act_2, pn_2, p_2)
-        p_3 = pick(act_3, pn_3, p_3)
-        fin_0 = act_0 & (m_0 == 2.0)
-        fin_1 = act_1 & (m_1 == 2.0)
-        fin_2 = act_2 & (m_2 == 2.0)
-        fin_3 = act_3 & (m_3 == 2.0)
+        p_0 = pick(ok_0, (nn_0 * nn_0) * q_0, pick(bz_0, x_0 * x_0, cc_0 * bb_0))
+        p_1 = pick(ok_1, (nn_1 * nn_1) * q_1, pick(bz_1, x_1 * x_1, cc_1 * bb_1))
+        p_2 = pick(ok_2, (nn_2 * nn_2) * q_2, pick(bz_2, x_2 * x_2, cc_2 * bb_2))
+        p_3 = pick(ok_3, (nn_3 * nn_3) * q_3, pick(bz_3, x_3 * x_3, cc_3 * bb_3))
+        cc_0 = cn_0
+        cc_1 = cn_1
+        cc_2 = cn_2
+        cc_3 = cn_3
+        gam_0 = gn_0
+        gam_1 = gn_1
+        gam_2 = gn_2
+        gam_3 = gn_3
+        fin_0 = m_0 == 2.0
+        fin_1 = m_1 == 2.0
+        fin_2 = m_2 == 2.0
+        fin_3 = m_3 == 2.0
         e1_0 = pick(fin_0, ss_0 * p_0, e1_0)
         e1_1 = pick(fin_1, ss_1 * p_1, e1_1)
         e1_2 = pick(fin_2, ss_2 * p_2, e1_2)
@@ -1325,30 +1269,10 @@ def qr_pass_5(S, L):
         d2_1 = pick(fin_1, mu_1 + gam_1, d2_1)
         d2_2 = pick(fin_2, mu_2 + gam_2, d2_2)
         d2_3 = pick(fin_3, mu_3 + gam_3, d2_3)
-        first_0 = lo_0 == 2.0
-        first_1 = lo_1 == 2.0
-        first_2 = lo_2 == 2.0
-        first_3 = lo_3 == 2.0
-        gam_0 = pick(first_0, d2_0 - mu_0, gam_0)
-        gam_1 = pick(first_1, d2_1 - mu_1, gam_1)
-        gam_2 = pick(first_2, d2_2 - mu_2, gam_2)
-        gam_3 = pick(first_3, d2_3 - mu_3, gam_3)
-        p_0 = pick(first_0, gam_0 * gam_0, p_0)
-        p_1 = pick(first_1, gam_1 * gam_1, p_1)
-        p_2 = pick(first_2, gam_2 * gam_2, p_2)
-        p_3 = pick(first_3, gam_3 * gam_3, p_3)
-        cc_0 = pick(first_0, 1.0, cc_0)
-        cc_1 = pick(first_1, 1.0, cc_1)
-        cc_2 = pick(first_2, 1.0, cc_2)
-        cc_3 = pick(first_3, 1.0, cc_3)
-        ss_0 = pick(first_0, 0.0, ss_0)
-        ss_1 = pick(first_1, 0.0, ss_1)
-        ss_2 = pick(first_2, 0.0, ss_2)
-        ss_3 = pick(first_3, 0.0, ss_3)
-        act_0 = (lo_0 <= 2.0) & (2.0 < m_0)
-        act_1 = (lo_1 <= 2.0) & (2.0 < m_1)
-        act_2 = (lo_2 <= 2.0) & (2.0 < m_2)
-        act_3 = (lo_3 <= 2.0) & (2.0 < m_3)
+        act_0 = 2.0 < m_0
+        act_1 = 2.0 < m_1
+        act_2 = 2.0 < m_2
+        act_3 = 2.0 < m_3
         bb_0 = e2_0
         bb_1 = e2_1
         bb_2 = e2_2
@@ -1357,58 +1281,66 @@ def qr_pass_5(S, L):
         r_1 = p_1 + bb_1
         r_2 = p_2 + bb_2
         r_3 = p_3 + bb_3
-        e1_0 = pick(act_0 & (lo_0 < 2.0), ss_0 * r_0, e1_0)
-        e1_1 = pick(act_1 & (lo_1 < 2.0), ss_1 * r_1, e1_1)
-        e1_2 = pick(act_2 & (lo_2 < 2.0), ss_2 * r_2, e1_2)
-        e1_3 = pick(act_3 & (lo_3 < 2.0), ss_3 * r_3, e1_3)
-        inv_0 = 1.0 / pick(act_0, r_0, 1.0)
-        inv_1 = 1.0 / pick(act_1, r_1, 1.0)
-        inv_2 = 1.0 / pick(act_2, r_2, 1.0)
-        inv_3 = 1.0 / pick(act_3, r_3, 1.0)
-        cn_0 = p_0 * inv_0
-        cn_1 = p_1 * inv_1
-        cn_2 = p_2 * inv_2
-        cn_3 = p_3 * inv_3
-        sn_0 = bb_0 * inv_0
-        sn_1 = bb_1 * inv_1
-        sn_2 = bb_2 * inv_2
-        sn_3 = bb_3 * inv_3
-        gn_0 = cn_0 * (d3_0 - mu_0) - sn_0 * gam_0
-        gn_1 = cn_1 * (d3_1 - mu_1) - sn_1 * gam_1
-        gn_2 = cn_2 * (d3_2 - mu_2) - sn_2 * gam_2
-        gn_3 = cn_3 * (d3_3 - mu_3) - sn_3 * gam_3
+        e1_0 = pick(act_0, ss_0 * r_0, e1_0)
+        e1_1 = pick(act_1, ss_1 * r_1, e1_1)
+        e1_2 = pick(act_2, ss_2 * r_2, e1_2)
+        e1_3 = pick(act_3, ss_3 * r_3, e1_3)
+        x_0 = d3_0 - mu_0
+        x_1 = d3_1 - mu_1
+        x_2 = d3_2 - mu_2
+        x_3 = d3_3 - mu_3
+        nn_0 = p_0 * x_0 - bb_0 * gam_0
+        nn_1 = p_1 * x_1 - bb_1 * gam_1
+        nn_2 = p_2 * x_2 - bb_2 * gam_2
+        nn_3 = p_3 * x_3 - bb_3 * gam_3
+        ok_0 = p_0 >= 1e-80
+        ok_1 = p_1 >= 1e-80
+        ok_2 = p_2 >= 1e-80
+        ok_3 = p_3 >= 1e-80
+        bz_0 = bb_0 == 0.0
+        bz_1 = bb_1 == 0.0
+        bz_2 = bb_2 == 0.0
+        bz_3 = bb_3 == 0.0
+        q_0 = 1.0 / pick(ok_0, p_0 * r_0, 1.0)
+        q_1 = 1.0 / pick(ok_1, p_1 * r_1, 1.0)
+        q_2 = 1.0 / pick(ok_2, p_2 * r_2, 1.0)
+        q_3 = 1.0 / pick(ok_3, p_3 * r_3, 1.0)
+        pq_0 = p_0 * q_0
+        pq_1 = p_1 * q_1
+        pq_2 = p_2 * q_2
+        pq_3 = p_3 * q_3
+        cn_0 = pick(ok_0, p_0 * pq_0, pick(bz_0, 1.0, 0.0))
+        cn_1 = pick(ok_1, p_1 * pq_1, pick(bz_1, 1.0, 0.0))
+        cn_2 = pick(ok_2, p_2 * pq_2, pick(bz_2, 1.0, 0.0))
+        cn_3 = pick(ok_3, p_3 * pq_3, pick(bz_3, 1.0, 0.0))
+        ss_0 = pick(ok_0, bb_0 * pq_0, pick(bz_0, 0.0, 1.0))
+        ss_1 = pick(ok_1, bb_1 * pq_1, pick(bz_1, 0.0, 1.0))
+        ss_2 = pick(ok_2, bb_2 * pq_2, pick(bz_2, 0.0, 1.0))
+        ss_3 = pick(ok_3, bb_3 * pq_3, pick(bz_3, 0.0, 1.0))
+        gn_0 = pick(ok_0, nn_0 * pq_0, pick(bz_0, x_0, -gam_0))
+        gn_1 = pick(ok_1, nn_1 * pq_1, pick(bz_1, x_1, -gam_1))
+        gn_2 = pick(ok_2, nn_2 * pq_2, pick(bz_2, x_2, -gam_2))
+        gn_3 = pick(ok_3, nn_3 * pq_3, pick(bz_3, x_3, -gam_3))
         d2_0 = pick(act_0, gam_0 + (d3_0 - gn_0), d2_0)
         d2_1 = pick(act_1, gam_1 + (d3_1 - gn_1), d2_1)
         d2_2 = pick(act_2, gam_2 + (d3_2 - gn_2), d2_2)
         d2_3 = pick(act_3, gam_3 + (d3_3 - gn_3), d2_3)
-        nz_0 = cn_0 != 0.0
-        nz_1 = cn_1 != 0.0
-        nz_2 = cn_2 != 0.0
-        nz_3 = cn_3 != 0.0
-        pn_0 = pick(nz_0, (gn_0 * gn_0) / pick(nz_0, cn_0, 1.0), cc_0 * bb_0)
-        pn_1 = pick(nz_1, (gn_1 * gn_1) / pick(nz_1, cn_1, 1.0), cc_1 * bb_1)
-        pn_2 = pick(nz_2, (gn_2 * gn_2) / pick(nz_2, cn_2, 1.0), cc_2 * bb_2)
-        pn_3 = pick(nz_3, (gn_3 * gn_3) / pick(nz_3, cn_3, 1.0), cc_3 * bb_3)
-        cc_0 = pick(act_0, cn_0, cc_0)
-        cc_1 = pick(act_1, cn_1, cc_1)
-        cc_2 = pick(act_2, cn_2, cc_2)
-        cc_3 = pick(act_3, cn_3, cc_3)
-        ss_0 = pick(act_0, sn_0, ss_0)
-        ss_1 = pick(act_1, sn_1, ss_1)
-        ss_2 = pick(act_2, sn_2, ss_2)
-        ss_3 = pick(act_3, sn_3, ss_3)
-        gam_0 = pick(act_0, gn_0, gam_0)
-        gam_1 = pick(act_1, gn_1, gam_1)
-        gam_2 = pick(act_2, gn_2, gam_2)
-        gam_3 = pick(act_3, gn_3, gam_3)
-        p_0 = pick(act_0, pn_0, p_0)
-        p_1 = pick(act_1, pn_1, p_1)
-        p_2 = pick(act_2, pn_2, p_2)
-        p_3 = pick(act_3, pn_3, p_3)
-        fin_0 = act_0 & (m_0 == 3.0)
-        fin_1 = act_1 & (m_1 == 3.0)
-        fin_2 = act_2 & (m_2 == 3.0)
-        fin_3 = act_3 & (m_3 == 3.0)
+        p_0 = pick(ok_0, (nn_0 * nn_0) * q_0, pick(bz_0, x_0 * x_0, cc_0 * bb_0))
+        p_1 = pick(ok_1, (nn_1 * nn_1) * q_1, pick(bz_1, x_1 * x_1, cc_1 * bb_1))
+        p_2 = pick(ok_2, (nn_2 * nn_2) * q_2, pick(bz_2, x_2 * x_2, cc_2 * bb_2))
+        p_3 = pick(ok_3, (nn_3 * nn_3) * q_3, pick(bz_3, x_3 * x_3, cc_3 * bb_3))
+        cc_0 = cn_0
+        cc_1 = cn_1
+        cc_2 = cn_2
+        cc_3 = cn_3
+        gam_0 = gn_0
+        gam_1 = gn_1
+        gam_2 = gn_2
+        gam_3 = gn_3
+        fin_0 = m_0 == 3.0
+        fin_1 = m_1 == 3.0
+        fin_2 = m_2 == 3.0
+        fin_3 = m_3 == 3.0
         e2_0 = pick(fin_0, ss_0 * p_0, e2_0)
         e2_1 = pick(fin_1, ss_1 * p_1, e2_1)
         e2_2 = pick(fin_2, ss_2 * p_2, e2_2)
@@ -1417,30 +1349,10 @@ def qr_pass_5(S, L):
         d3_1 = pick(fin_1, mu_1 + gam_1, d3_1)
         d3_2 = pick(fin_2, mu_2 + gam_2, d3_2)
         d3_3 = pick(fin_3, mu_3 + gam_3, d3_3)
-        first_0 = lo_0 == 3.0
-        first_1 = lo_1 == 3.0
-        first_2 = lo_2 == 3.0
-        first_3 = lo_3 == 3.0
-        gam_0 = pick(first_0, d3_0 - mu_0, gam_0)
-        gam_1 = pick(first_1, d3_1 - mu_1, gam_1)
-        gam_2 = pick(first_2, d3_2 - mu_2, gam_2)
-        gam_3 = pick(first_3, d3_3 - mu_3, gam_3)
-        p_0 = pick(first_0, gam_0 * gam_0, p_0)
-        p_1 = pick(first_1, gam_1 * gam_1, p_1)
-        p_2 = pick(first_2, gam_2 * gam_2, p_2)
-        p_3 = pick(first_3, gam_3 * gam_3, p_3)
-        cc_0 = pick(first_0, 1.0, cc_0)
-        cc_1 = pick(first_1, 1.0, cc_1)
-        cc_2 = pick(first_2, 1.0, cc_2)
-        cc_3 = pick(first_3, 1.0, cc_3)
-        ss_0 = pick(first_0, 0.0, ss_0)
-        ss_1 = pick(first_1, 0.0, ss_1)
-        ss_2 = pick(first_2, 0.0, ss_2)
-        ss_3 = pick(first_3, 0.0, ss_3)
-        act_0 = (lo_0 <= 3.0) & (3.0 < m_0)
-        act_1 = (lo_1 <= 3.0) & (3.0 < m_1)
-        act_2 = (lo_2 <= 3.0) & (3.0 < m_2)
-        act_3 = (lo_3 <= 3.0) & (3.0 < m_3)
+        act_0 = 3.0 < m_0
+        act_1 = 3.0 < m_1
+        act_2 = 3.0 < m_2
+        act_3 = 3.0 < m_3
         bb_0 = e3_0
         bb_1 = e3_1
         bb_2 = e3_2
@@ -1449,58 +1361,66 @@ def qr_pass_5(S, L):
         r_1 = p_1 + bb_1
         r_2 = p_2 + bb_2
         r_3 = p_3 + bb_3
-        e2_0 = pick(act_0 & (lo_0 < 3.0), ss_0 * r_0, e2_0)
-        e2_1 = pick(act_1 & (lo_1 < 3.0), ss_1 * r_1, e2_1)
-        e2_2 = pick(act_2 & (lo_2 < 3.0), ss_2 * r_2, e2_2)
-        e2_3 = pick(act_3 & (lo_3 < 3.0), ss_3 * r_3, e2_3)
-        inv_0 = 1.0 / pick(act_0, r_0, 1.0)
-        inv_1 = 1.0 / pick(act_1, r_1, 1.0)
-        inv_2 = 1.0 / pick(act_2, r_2, 1.0)
-        inv_3 = 1.0 / pick(act_3, r_3, 1.0)
-        cn_0 = p_0 * inv_0
-        cn_1 = p_1 * inv_1
-        cn_2 = p_2 * inv_2
-        cn_3 = p_3 * inv_3
-        sn_0 = bb_0 * inv_0
-        sn_1 = bb_1 * inv_1
-        sn_2 = bb_2 * inv_2
-        sn_3 = bb_3 * inv_3
-        gn_0 = cn_0 * (d4_0 - mu_0) - sn_0 * gam_0
-        gn_1 = cn_1 * (d4_1 - mu_1) - sn_1 * gam_1
-        gn_2 = cn_2 * (d4_2 - mu_2) - sn_2 * gam_2
-        gn_3 = cn_3 * (d4_3 - mu_3) - sn_3 * gam_3
+        e2_0 = pick(act_0, ss_0 * r_0, e2_0)
+        e2_1 = pick(act_1, ss_1 * r_1, e2_1)
+        e2_2 = pick(act_2, ss_2 * r_2, e2_2)
+        e2_3 = pick(act_3, ss_3 * r_3, e2_3)
+        x_0 = d4_0 - mu_0
+        x_1 = d4_1 - mu_1
+        x_2 = d4_2 - mu_2
+        x_3 = d4_3 - mu_3
+        nn_0 = p_0 * x_0 - bb_0 * gam_0
+        nn_1 = p_1 * x_1 - bb_1 * gam_1
+        nn_2 = p_2 * x_2 - bb_2 * gam_2
+        nn_3 = p_3 * x_3 - bb_3 * gam_3
+        ok_0 = p_0 >= 1e-80
+        ok_1 = p_1 >= 1e-80
+        ok_2 = p_2 >= 1e-80
+        ok_3 = p_3 >= 1e-80
+        bz_0 = bb_0 == 0.0
+        bz_1 = bb_1 == 0.0
+        bz_2 = bb_2 == 0.0
+        bz_3 = bb_3 == 0.0
+        q_0 = 1.0 / pick(ok_0, p_0 * r_0, 1.0)
+        q_1 = 1.0 / pick(ok_1, p_1 * r_1, 1.0)
+        q_2 = 1.0 / pick(ok_2, p_2 * r_2, 1.0)
+        q_3 = 1.0 / pick(ok_3, p_3 * r_3, 1.0)
+        pq_0 = p_0 * q_0
+        pq_1 = p_1 * q_1
+        pq_2 = p_2 * q_2
+        pq_3 = p_3 * q_3
+        cn_0 = pick(ok_0, p_0 * pq_0, pick(bz_0, 1.0, 0.0))
+        cn_1 = pick(ok_1, p_1 * pq_1, pick(bz_1, 1.0, 0.0))
+        cn_2 = pick(ok_2, p_2 * pq_2, pick(bz_2, 1.0, 0.0))
+        cn_3 = pick(ok_3, p_3 * pq_3, pick(bz_3, 1.0, 0.0))
+        ss_0 = pick(ok_0, bb_0 * pq_0, pick(bz_0, 0.0, 1.0))
+        ss_1 = pick(ok_1, bb_1 * pq_1, pick(bz_1, 0.0, 1.0))
+        ss_2 = pick(ok_2, bb_2 * pq_2, pick(bz_2, 0.0, 1.0))
+        ss_3 = pick(ok_3, bb_3 * pq_3, pick(bz_3, 0.0, 1.0))
+        gn_0 = pick(ok_0, nn_0 * pq_0, pick(bz_0, x_0, -gam_0))
+        gn_1 = pick(ok_1, nn_1 * pq_1, pick(bz_1, x_1, -gam_1))
+        gn_2 = pick(ok_2, nn_2 * pq_2, pick(bz_2, x_2, -gam_2))
+        gn_3 = pick(ok_3, nn_3 * pq_3, pick(bz_3, x_3, -gam_3))
         d3_0 = pick(act_0, gam_0 + (d4_0 - gn_0), d3_0)
         d3_1 = pick(act_1, gam_1 + (d4_1 - gn_1), d3_1)
         d3_2 = pick(act_2, gam_2 + (d4_2 - gn_2), d3_2)
         d3_3 = pick(act_3, gam_3 + (d4_3 - gn_3), d3_3)
-        nz_0 = cn_0 != 0.0
-        nz_1 = cn_1 != 0.0
-        nz_2 = cn_2 != 0.0
-        nz_3 = cn_3 != 0.0
-        pn_0 = pick(nz_0, (gn_0 * gn_0) / pick(nz_0, cn_0, 1.0), cc_0 * bb_0)
-        pn_1 = pick(nz_1, (gn_1 * gn_1) / pick(nz_1, cn_1, 1.0), cc_1 * bb_1)
-        pn_2 = pick(nz_2, (gn_2 * gn_2) / pick(nz_2, cn_2, 1.0), cc_2 * bb_2)
-        pn_3 = pick(nz_3, (gn_3 * gn_3) / pick(nz_3, cn_3, 1.0), cc_3 * bb_3)
-        cc_0 = pick(act_0, cn_0, cc_0)
-        cc_1 = pick(act_1, cn_1, cc_1)
-        cc_2 = pick(act_2, cn_2, cc_2)
-        cc_3 = pick(act_3, cn_3, cc_3)
-        ss_0 = pick(act_0, sn_0, ss_0)
-        ss_1 = pick(act_1, sn_1, ss_1)
-        ss_2 = pick(act_2, sn_2, ss_2)
-        ss_3 = pick(act_3, sn_3, ss_3)
-        gam_0 = pick(act_0, gn_0, gam_0)
-        gam_1 = pick(act_1, gn_1, gam_1)
-        gam_2 = pick(act_2, gn_2, gam_2)
-        gam_3 = pick(act_3, gn_3, gam_3)
-        p_0 = pick(act_0, pn_0, p_0)
-        p_1 = pick(act_1, pn_1, p_1)
-        p_2 = pick(act_2, pn_2, p_2)
-        p_3 = pick(act_3, pn_3, p_3)
-        fin_0 = act_0 & (m_0 == 4.0)
-        fin_1 = act_1 & (m_1 == 4.0)
-        fin_2 = act_2 & (m_2 == 4.0)
-        fin_3 = act_3 & (m_3 == 4.0)
+        p_0 = pick(ok_0, (nn_0 * nn_0) * q_0, pick(bz_0, x_0 * x_0, cc_0 * bb_0))
+        p_1 = pick(ok_1, (nn_1 * nn_1) * q_1, pick(bz_1, x_1 * x_1, cc_1 * bb_1))
+        p_2 = pick(ok_2, (nn_2 * nn_2) * q_2, pick(bz_2, x_2 * x_2, cc_2 * bb_2))
+        p_3 = pick(ok_3, (nn_3 * nn_3) * q_3, pick(bz_3, x_3 * x_3, cc_3 * bb_3))
+        cc_0 = cn_0
+        cc_1 = cn_1
+        cc_2 = cn_2
+        cc_3 = cn_3
+        gam_0 = gn_0
+        gam_1 = gn_1
+        gam_2 = gn_2
+        gam_3 = gn_3
+        fin_0 = m_0 == 4.0
+        fin_1 = m_1 == 4.0
+        fin_2 = m_2 == 4.0
+        fin_3 = m_3 == 4.0
         e3_0 = pick(fin_0, ss_0 * p_0, e3_0)
         e3_1 = pick(fin_1, ss_1 * p_1, e3_1)
         e3_2 = pick(fin_2, ss_2 * p_2, e3_2)
@@ -1659,29 +1579,9 @@ def qr_pass_6(S, L):
         e4_3 = S[688 + ln]
         m_3 = S[752 + ln]
         thr_3 = S[816 + ln]
-        # lo .. m is the lane's unreduced block (deflated at the end of the previous
-        # step, or by the caller before the first)
-        lo_0 = 0.0
-        lo_1 = 0.0
-        lo_2 = 0.0
-        lo_3 = 0.0
-        lo_0 = pick((e0_0 == 0.0) & (1.0 < m_0), 1.0, lo_0)
-        lo_1 = pick((e0_1 == 0.0) & (1.0 < m_1), 1.0, lo_1)
-        lo_2 = pick((e0_2 == 0.0) & (1.0 < m_2), 1.0, lo_2)
-        lo_3 = pick((e0_3 == 0.0) & (1.0 < m_3), 1.0, lo_3)
-        lo_0 = pick((e1_0 == 0.0) & (2.0 < m_0), 2.0, lo_0)
-        lo_1 = pick((e1_1 == 0.0) & (2.0 < m_1), 2.0, lo_1)
-        lo_2 = pick((e1_2 == 0.0) & (2.0 < m_2), 2.0, lo_2)
-        lo_3 = pick((e1_3 == 0.0) & (2.0 < m_3), 2.0, lo_3)
-        lo_0 = pick((e2_0 == 0.0) & (3.0 < m_0), 3.0, lo_0)
-        lo_1 = pick((e2_1 == 0.0) & (3.0 < m_1), 3.0, lo_1)
-        lo_2 = pick((e2_2 == 0.0) & (3.0 < m_2), 3.0, lo_2)
-        lo_3 = pick((e2_3 == 0.0) & (3.0 < m_3), 3.0, lo_3)
-        lo_0 = pick((e3_0 == 0.0) & (4.0 < m_0), 4.0, lo_0)
-        lo_1 = pick((e3_1 == 0.0) & (4.0 < m_1), 4.0, lo_1)
-        lo_2 = pick((e3_2 == 0.0) & (4.0 < m_2), 4.0, lo_2)
-        lo_3 = pick((e3_3 == 0.0) & (4.0 < m_3), 4.0, lo_3)
-        # Wilkinson shift: the eigenvalue of the block's bottom 2 x 2 nearer its end
+        # Wilkinson shift: the eigenvalue of the bottom 2 x 2 of the lane's unreduced
+        # block (0 .. m, deflated at the end of the previous step, or by the caller
+        # before the first) nearer its end
         a_0 = d0_0
         a_1 = d0_1
         a_2 = d0_2
@@ -1774,8 +1674,8 @@ def qr_pass_6(S, L):
         mu_1 = c_1 - b_1 / den_1
         mu_2 = c_2 - b_2 / den_2
         mu_3 = c_3 - b_3 / den_3
-        # root-free chase down the block (gam, p, cc, ss: the rotation state); no change
-        # outside it
+        # root-free chase from the top row to m (gam, p, cc, ss: the rotation state; an
+        # off-diagonal already zero restarts it); rows from m on are left as they are
         gam_0 = d0_0 - mu_0
         gam_1 = d0_1 - mu_1
         gam_2 = d0_2 - mu_2
@@ -1792,10 +1692,10 @@ def qr_pass_6(S, L):
         ss_1 = 0.0
         ss_2 = 0.0
         ss_3 = 0.0
-        act_0 = (lo_0 <= 0.0) & (0.0 < m_0)
-        act_1 = (lo_1 <= 0.0) & (0.0 < m_1)
-        act_2 = (lo_2 <= 0.0) & (0.0 < m_2)
-        act_3 = (lo_3 <= 0.0) & (0.0 < m_3)
+        act_0 = 0.0 < m_0
+        act_1 = 0.0 < m_1
+        act_2 = 0.0 < m_2
+        act_3 = 0.0 < m_3
         bb_0 = e0_0
         bb_1 = e0_1
         bb_2 = e0_2
@@ -1804,54 +1704,62 @@ def qr_pass_6(S, L):
         r_1 = p_1 + bb_1
         r_2 = p_2 + bb_2
         r_3 = p_3 + bb_3
-        inv_0 = 1.0 / pick(act_0, r_0, 1.0)
-        inv_1 = 1.0 / pick(act_1, r_1, 1.0)
-        inv_2 = 1.0 / pick(act_2, r_2, 1.0)
-        inv_3 = 1.0 / pick(act_3, r_3, 1.0)
-        cn_0 = p_0 * inv_0
-        cn_1 = p_1 * inv_1
-        cn_2 = p_2 * inv_2
-        cn_3 = p_3 * inv_3
-        sn_0 = bb_0 * inv_0
-        sn_1 = bb_1 * inv_1
-        sn_2 = bb_2 * inv_2
-        sn_3 = bb_3 * inv_3
-        gn_0 = cn_0 * (d1_0 - mu_0) - sn_0 * gam_0
-        gn_1 = cn_1 * (d1_1 - mu_1) - sn_1 * gam_1
-        gn_2 = cn_2 * (d1_2 - mu_2) - sn_2 * gam_2
-        gn_3 = cn_3 * (d1_3 - mu_3) - sn_3 * gam_3
+        x_0 = d1_0 - mu_0
+        x_1 = d1_1 - mu_1
+        x_2 = d1_2 - mu_2
+        x_3 = d1_3 - mu_3
+        nn_0 = p_0 * x_0 - bb_0 * gam_0
+        nn_1 = p_1 * x_1 - bb_1 * gam_1
+        nn_2 = p_2 * x_2 - bb_2 * gam_2
+        nn_3 = p_3 * x_3 - bb_3 * gam_3
+        ok_0 = p_0 >= 1e-80
+        ok_1 = p_1 >= 1e-80
+        ok_2 = p_2 >= 1e-80
+        ok_3 = p_3 >= 1e-80
+        bz_0 = bb_0 == 0.0
+        bz_1 = bb_1 == 0.0
+        bz_2 = bb_2 == 0.0
+        bz_3 = bb_3 == 0.0
+        q_0 = 1.0 / pick(ok_0, p_0 * r_0, 1.0)
+        q_1 = 1.0 / pick(ok_1, p_1 * r_1, 1.0)
+        q_2 = 1.0 / pick(ok_2, p_2 * r_2, 1.0)
+        q_3 = 1.0 / pick(ok_3, p_3 * r_3, 1.0)
+        pq_0 = p_0 * q_0
+        pq_1 = p_1 * q_1
+        pq_2 = p_2 * q_2
+        pq_3 = p_3 * q_3
+        cn_0 = pick(ok_0, p_0 * pq_0, pick(bz_0, 1.0, 0.0))
+        cn_1 = pick(ok_1, p_1 * pq_1, pick(bz_1, 1.0, 0.0))
+        cn_2 = pick(ok_2, p_2 * pq_2, pick(bz_2, 1.0, 0.0))
+        cn_3 = pick(ok_3, p_3 * pq_3, pick(bz_3, 1.0, 0.0))
+        ss_0 = pick(ok_0, bb_0 * pq_0, pick(bz_0, 0.0, 1.0))
+        ss_1 = pick(ok_1, bb_1 * pq_1, pick(bz_1, 0.0, 1.0))
+        ss_2 = pick(ok_2, bb_2 * pq_2, pick(bz_2, 0.0, 1.0))
+        ss_3 = pick(ok_3, bb_3 * pq_3, pick(bz_3, 0.0, 1.0))
+        gn_0 = pick(ok_0, nn_0 * pq_0, pick(bz_0, x_0, -gam_0))
+        gn_1 = pick(ok_1, nn_1 * pq_1, pick(bz_1, x_1, -gam_1))
+        gn_2 = pick(ok_2, nn_2 * pq_2, pick(bz_2, x_2, -gam_2))
+        gn_3 = pick(ok_3, nn_3 * pq_3, pick(bz_3, x_3, -gam_3))
         d0_0 = pick(act_0, gam_0 + (d1_0 - gn_0), d0_0)
         d0_1 = pick(act_1, gam_1 + (d1_1 - gn_1), d0_1)
         d0_2 = pick(act_2, gam_2 + (d1_2 - gn_2), d0_2)
         d0_3 = pick(act_3, gam_3 + (d1_3 - gn_3), d0_3)
-        nz_0 = cn_0 != 0.0
-        nz_1 = cn_1 != 0.0
-        nz_2 = cn_2 != 0.0
-        nz_3 = cn_3 != 0.0
-        pn_0 = pick(nz_0, (gn_0 * gn_0) / pick(nz_0, cn_0, 1.0), cc_0 * bb_0)
-        pn_1 = pick(nz_1, (gn_1 * gn_1) / pick(nz_1, cn_1, 1.0), cc_1 * bb_1)
-        pn_2 = pick(nz_2, (gn_2 * gn_2) / pick(nz_2, cn_2, 1.0), cc_2 * bb_2)
-        pn_3 = pick(nz_3, (gn_3 * gn_3) / pick(nz_3, cn_3, 1.0), cc_3 * bb_3)
-        cc_0 = pick(act_0, cn_0, cc_0)
-        cc_1 = pick(act_1, cn_1, cc_1)
-        cc_2 = pick(act_2, cn_2, cc_2)
-        cc_3 = pick(act_3, cn_3, cc_3)
-        ss_0 = pick(act_0, sn_0, ss_0)
-        ss_1 = pick(act_1, sn_1, ss_1)
-        ss_2 = pick(act_2, sn_2, ss_2)
-        ss_3 = pick(act_3, sn_3, ss_3)
-        gam_0 = pick(act_0, gn_0, gam_0)
-        gam_1 = pick(act_1, gn_1, gam_1)
-        gam_2 = pick(act_2, gn_2, gam_2)
-        gam_3 = pick(act_3, gn_3, gam_3)
-        p_0 = pick(act_0, pn_0, p_0)
-        p_1 = pick(act_1, pn_1, p_1)
-        p_2 = pick(act_2, pn_2, p_2)
-        p_3 = pick(act_3, pn_3, p_3)
-        fin_0 = act_0 & (m_0 == 1.0)
-        fin_1 = act_1 & (m_1 == 1.0)
-        fin_2 = act_2 & (m_2 == 1.0)
-        fin_3 = act_3 & (m_3 == 1.0)
+        p_0 = pick(ok_0, (nn_0 * nn_0) * q_0, pick(bz_0, x_0 * x_0, cc_0 * bb_0))
+        p_1 = pick(ok_1, (nn_1 * nn_1) * q_1, pick(bz_1, x_1 * x_1, cc_1 * bb_1))
+        p_2 = pick(ok_2, (nn_2 * nn_2) * q_2, pick(bz_2, x_2 * x_2, cc_2 * bb_2))
+        p_3 = pick(ok_3, (nn_3 * nn_3) * q_3, pick(bz_3, x_3 * x_3, cc_3 * bb_3))
+        cc_0 = cn_0
+        cc_1 = cn_1
+        cc_2 = cn_2
+        cc_3 = cn_3
+        gam_0 = gn_0
+        gam_1 = gn_1
+        gam_2 = gn_2
+        gam_3 = gn_3
+        fin_0 = m_0 == 1.0
+        fin_1 = m_1 == 1.0
+        fin_2 = m_2 == 1.0
+        fin_3 = m_3 == 1.0
         e0_0 = pick(fin_0, ss_0 * p_0, e0_0)
         e0_1 = pick(fin_1, ss_1 * p_1, e0_1)
         e0_2 = pick(fin_2, ss_2 * p_2, e0_2)
@@ -1860,30 +1768,10 @@ def qr_pass_6(S, L):
         d1_1 = pick(fin_1, mu_1 + gam_1, d1_1)
         d1_2 = pick(fin_2, mu_2 + gam_2, d1_2)
         d1_3 = pick(fin_3, mu_3 + gam_3, d1_3)
-        first_0 = lo_0 == 1.0
-        first_1 = lo_1 == 1.0
-        first_2 = lo_2 == 1.0
-        first_3 = lo_3 == 1.0
-        gam_0 = pick(first_0, d1_0 - mu_0, gam_0)
-        gam_1 = pick(first_1, d1_1 - mu_1, gam_1)
-        gam_2 = pick(first_2, d1_2 - mu_2, gam_2)
-        gam_3 = pick(first_3, d1_3 - mu_3, gam_3)
-        p_0 = pick(first_0, gam_0 * gam_0, p_0)
-        p_1 = pick(first_1, gam_1 * gam_1, p_1)
-        p_2 = pick(first_2, gam_2 * gam_2, p_2)
-        p_3 = pick(first_3, gam_3 * gam_3, p_3)
-        cc_0 = pick(first_0, 1.0, cc_0)
-        cc_1 = pick(first_1, 1.0, cc_1)
-        cc_2 = pick(first_2, 1.0, cc_2)
-        cc_3 = pick(first_3, 1.0, cc_3)
-        ss_0 = pick(first_0, 0.0, ss_0)
-        ss_1 = pick(first_1, 0.0, ss_1)
-        ss_2 = pick(first_2, 0.0, ss_2)
-        ss_3 = pick(first_3, 0.0, ss_3)
-        act_0 = (lo_0 <= 1.0) & (1.0 < m_0)
-        act_1 = (lo_1 <= 1.0) & (1.0 < m_1)
-        act_2 = (lo_2 <= 1.0) & (1.0 < m_2)
-        act_3 = (lo_3 <= 1.0) & (1.0 < m_3)
+        act_0 = 1.0 < m_0
+        act_1 = 1.0 < m_1
+        act_2 = 1.0 < m_2
+        act_3 = 1.0 < m_3
         bb_0 = e1_0
         bb_1 = e1_1
         bb_2 = e1_2
@@ -1892,58 +1780,66 @@ def qr_pass_6(S, L):
         r_1 = p_1 + bb_1
         r_2 = p_2 + bb_2
         r_3 = p_3 + bb_3
-        e0_0 = pick(act_0 & (lo_0 < 1.0), ss_0 * r_0, e0_0)
-        e0_1 = pick(act_1 & (lo_1 < 1.0), ss_1 * r_1, e0_1)
-        e0_2 = pick(act_2 & (lo_2 < 1.0), ss_2 * r_2, e0_2)
-        e0_3 = pick(act_3 & (lo_3 < 1.0), ss_3 * r_3, e0_3)
-        inv_0 = 1.0 / pick(act_0, r_0, 1.0)
-        inv_1 = 1.0 / pick(act_1, r_1, 1.0)
-        inv_2 = 1.0 / pick(act_2, r_2, 1.0)
-        inv_3 = 1.0 / pick(act_3, r_3, 1.0)
-        cn_0 = p_0 * inv_0
-        cn_1 = p_1 * inv_1
-        cn_2 = p_2 * inv_2
-        cn_3 = p_3 * inv_3
-        sn_0 = bb_0 * inv_0
-        sn_1 = bb_1 * inv_1
-        sn_2 = bb_2 * inv_2
-        sn_3 = bb_3 * inv_3
-        gn_0 = cn_0 * (d2_0 - mu_0) - sn_0 * gam_0
-        gn_1 = cn_1 * (d2_1 - mu_1) - sn_1 * gam_1
-        gn_2 = cn_2 * (d2_2 - mu_2) - sn_2 * gam_2
-        gn_3 = cn_3 * (d2_3 - mu_3) - sn_3 * gam_3
+        e0_0 = pick(act_0, ss_0 * r_0, e0_0)
+        e0_1 = pick(act_1, ss_1 * r_1, e0_1)
+        e0_2 = pick(act_2, ss_2 * r_2, e0_2)
+        e0_3 = pick(act_3, ss_3 * r_3, e0_3)
+        x_0 = d2_0 - mu_0
+        x_1 = d2_1 - mu_1
+        x_2 = d2_2 - mu_2
+        x_3 = d2_3 - mu_3
+        nn_0 = p_0 * x_0 - bb_0 * gam_0
+        nn_1 = p_1 * x_1 - bb_1 * gam_1
+        nn_2 = p_2 * x_2 - bb_2 * gam_2
+        nn_3 = p_3 * x_3 - bb_3 * gam_3
+        ok_0 = p_0 >= 1e-80
+        ok_1 = p_1 >= 1e-80
+        ok_2 = p_2 >= 1e-80
+        ok_3 = p_3 >= 1e-80
+        bz_0 = bb_0 == 0.0
+        bz_1 = bb_1 == 0.0
+        bz_2 = bb_2 == 0.0
+        bz_3 = bb_3 == 0.0
+        q_0 = 1.0 / pick(ok_0, p_0 * r_0, 1.0)
+        q_1 = 1.0 / pick(ok_1, p_1 * r_1, 1.0)
+        q_2 = 1.0 / pick(ok_2, p_2 * r_2, 1.0)
+        q_3 = 1.0 / pick(ok_3, p_3 * r_3, 1.0)
+        pq_0 = p_0 * q_0
+        pq_1 = p_1 * q_1
+        pq_2 = p_2 * q_2
+        pq_3 = p_3 * q_3
+        cn_0 = pick(ok_0, p_0 * pq_0, pick(bz_0, 1.0, 0.0))
+        cn_1 = pick(ok_1, p_1 * pq_1, pick(bz_1, 1.0, 0.0))
+        cn_2 = pick(ok_2, p_2 * pq_2, pick(bz_2, 1.0, 0.0))
+        cn_3 = pick(ok_3, p_3 * pq_3, pick(bz_3, 1.0, 0.0))
+        ss_0 = pick(ok_0, bb_0 * pq_0, pick(bz_0, 0.0, 1.0))
+        ss_1 = pick(ok_1, bb_1 * pq_1, pick(bz_1, 0.0, 1.0))
+        ss_2 = pick(ok_2, bb_2 * pq_2, pick(bz_2, 0.0, 1.0))
+        ss_3 = pick(ok_3, bb_3 * pq_3, pick(bz_3, 0.0, 1.0))
+        gn_0 = pick(ok_0, nn_0 * pq_0, pick(bz_0, x_0, -gam_0))
+        gn_1 = pick(ok_1, nn_1 * pq_1, pick(bz_1, x_1, -gam_1))
+        gn_2 = pick(ok_2, nn_2 * pq_2, pick(bz_2, x_2, -gam_2))
+        gn_3 = pick(ok_3, nn_3 * pq_3, pick(bz_3, x_3, -gam_3))
         d1_0 = pick(act_0, gam_0 + (d2_0 - gn_0), d1_0)
         d1_1 = pick(act_1, gam_1 + (d2_1 - gn_1), d1_1)
         d1_2 = pick(act_2, gam_2 + (d2_2 - gn_2), d1_2)
         d1_3 = pick(act_3, gam_3 + (d2_3 - gn_3), d1_3)
-        nz_0 = cn_0 != 0.0
-        nz_1 = cn_1 != 0.0
-        nz_2 = cn_2 != 0.0
-        nz_3 = cn_3 != 0.0
-        pn_0 = pick(nz_0, (gn_0 * gn_0) / pick(nz_0, cn_0, 1.0), cc_0 * bb_0)
-        pn_1 = pick(nz_1, (gn_1 * gn_1) / pick(nz_1, cn_1, 1.0), cc_1 * bb_1)
-        pn_2 = pick(nz_2, (gn_2 * gn_2) / pick(nz_2, cn_2, 1.0), cc_2 * bb_2)
-        pn_3 = pick(nz_3, (gn_3 * gn_3) / pick(nz_3, cn_3, 1.0), cc_3 * bb_3)
-        cc_0 = pick(act_0, cn_0, cc_0)
-        cc_1 = pick(act_1, cn_1, cc_1)
-        cc_2 = pick(act_2, cn_2, cc_2)
-        cc_3 = pick(act_3, cn_3, cc_3)
-        ss_0 = pick(act_0, sn_0, ss_0)
-        ss_1 = pick(act_1, sn_1, ss_1)
-        ss_2 = pick(act_2, sn_2, ss_2)
-        ss_3 = pick(act_3, sn_3, ss_3)
-        gam_0 = pick(act_0, gn_0, gam_0)
-        gam_1 = pick(act_1, gn_1, gam_1)
-        gam_2 = pick(act_2, gn_2, gam_2)
-        gam_3 = pick(act_3, gn_3, gam_3)
-        p_0 = pick(act_0, pn_0, p_0)
-        p_1 = pick(act_1, pn_1, p_1)
-        p_2 = pick(act_2, pn_2, p_2)
-        p_3 = pick(act_3, pn_3, p_3)
-        fin_0 = act_0 & (m_0 == 2.0)
-        fin_1 = act_1 & (m_1 == 2.0)
-        fin_2 = act_2 & (m_2 == 2.0)
-        fin_3 = act_3 & (m_3 == 2.0)
+        p_0 = pick(ok_0, (nn_0 * nn_0) * q_0, pick(bz_0, x_0 * x_0, cc_0 * bb_0))
+        p_1 = pick(ok_1, (nn_1 * nn_1) * q_1, pick(bz_1, x_1 * x_1, cc_1 * bb_1))
+        p_2 = pick(ok_2, (nn_2 * nn_2) * q_2, pick(bz_2, x_2 * x_2, cc_2 * bb_2))
+        p_3 = pick(ok_3, (nn_3 * nn_3) * q_3, pick(bz_3, x_3 * x_3, cc_3 * bb_3))
+        cc_0 = cn_0
+        cc_1 = cn_1
+        cc_2 = cn_2
+        cc_3 = cn_3
+        gam_0 = gn_0
+        gam_1 = gn_1
+        gam_2 = gn_2
+        gam_3 = gn_3
+        fin_0 = m_0 == 2.0
+        fin_1 = m_1 == 2.0
+        fin_2 = m_2 == 2.0
+        fin_3 = m_3 == 2.0
         e1_0 = pick(fin_0, ss_0 * p_0, e1_0)
         e1_1 = pick(fin_1, ss_1 * p_1, e1_1)
         e1_2 = pick(fin_2, ss_2 * p_2, e1_2)
@@ -1952,30 +1848,10 @@ def qr_pass_6(S, L):
         d2_1 = pick(fin_1, mu_1 + gam_1, d2_1)
         d2_2 = pick(fin_2, mu_2 + gam_2, d2_2)
         d2_3 = pick(fin_3, mu_3 + gam_3, d2_3)
-        first_0 = lo_0 == 2.0
-        first_1 = lo_1 == 2.0
-        first_2 = lo_2 == 2.0
-        first_3 = lo_3 == 2.0
-        gam_0 = pick(first_0, d2_0 - mu_0, gam_0)
-        gam_1 = pick(first_1, d2_1 - mu_1, gam_1)
-        gam_2 = pick(first_2, d2_2 - mu_2, gam_2)
-        gam_3 = pick(first_3, d2_3 - mu_3, gam_3)
-        p_0 = pick(first_0, gam_0 * gam_0, p_0)
-        p_1 = pick(first_1, gam_1 * gam_1, p_1)
-        p_2 = pick(first_2, gam_2 * gam_2, p_2)
-        p_3 = pick(first_3, gam_3 * gam_3, p_3)
-        cc_0 = pick(first_0, 1.0, cc_0)
-        cc_1 = pick(first_1, 1.0, cc_1)
-        cc_2 = pick(first_2, 1.0, cc_2)
-        cc_3 = pick(first_3, 1.0, cc_3)
-        ss_0 = pick(first_0, 0.0, ss_0)
-        ss_1 = pick(first_1, 0.0, ss_1)
-        ss_2 = pick(first_2, 0.0, ss_2)
-        ss_3 = pick(first_3, 0.0, ss_3)
-        act_0 = (lo_0 <= 2.0) & (2.0 < m_0)
-        act_1 = (lo_1 <= 2.0) & (2.0 < m_1)
-        act_2 = (lo_2 <= 2.0) & (2.0 < m_2)
-        act_3 = (lo_3 <= 2.0) & (2.0 < m_3)
+        act_0 = 2.0 < m_0
+        act_1 = 2.0 < m_1
+        act_2 = 2.0 < m_2
+        act_3 = 2.0 < m_3
         bb_0 = e2_0
         bb_1 = e2_1
         bb_2 = e2_2
@@ -1984,58 +1860,66 @@ def qr_pass_6(S, L):
         r_1 = p_1 + bb_1
         r_2 = p_2 + bb_2
         r_3 = p_3 + bb_3
-        e1_0 = pick(act_0 & (lo_0 < 2.0), ss_0 * r_0, e1_0)
-        e1_1 = pick(act_1 & (lo_1 < 2.0), ss_1 * r_1, e1_1)
-        e1_2 = pick(act_2 & (lo_2 < 2.0), ss_2 * r_2, e1_2)
-        e1_3 = pick(act_3 & (lo_3 < 2.0), ss_3 * r_3, e1_3)
-        inv_0 = 1.0 / pick(act_0, r_0, 1.0)
-        inv_1 = 1.0 / pick(act_1, r_1, 1.0)
-        inv_2 = 1.0 / pick(act_2, r_2, 1.0)
-        inv_3 = 1.0 / pick(act_3, r_3, 1.0)
-        cn_0 = p_0 * inv_0
-        cn_1 = p_1 * inv_1
-        cn_2 = p_2 * inv_2
-        cn_3 = p_3 * inv_3
-        sn_0 = bb_0 * inv_0
-        sn_1 = bb_1 * inv_1
-        sn_2 = bb_2 * inv_2
-        sn_3 = bb_3 * inv_3
-        gn_0 = cn_0 * (d3_0 - mu_0) - sn_0 * gam_0
-        gn_1 = cn_1 * (d3_1 - mu_1) - sn_1 * gam_1
-        gn_2 = cn_2 * (d3_2 - mu_2) - sn_2 * gam_2
-        gn_3 = cn_3 * (d3_3 - mu_3) - sn_3 * gam_3
+        e1_0 = pick(act_0, ss_0 * r_0, e1_0)
+        e1_1 = pick(act_1, ss_1 * r_1, e1_1)
+        e1_2 = pick(act_2, ss_2 * r_2, e1_2)
+        e1_3 = pick(act_3, ss_3 * r_3, e1_3)
+        x_0 = d3_0 - mu_0
+        x_1 = d3_1 - mu_1
+        x_2 = d3_2 - mu_2
+        x_3 = d3_3 - mu_3
+        nn_0 = p_0 * x_0 - bb_0 * gam_0
+        nn_1 = p_1 * x_1 - bb_1 * gam_1
+        nn_2 = p_2 * x_2 - bb_2 * gam_2
+        nn_3 = p_3 * x_3 - bb_3 * gam_3
+        ok_0 = p_0 >= 1e-80
+        ok_1 = p_1 >= 1e-80
+        ok_2 = p_2 >= 1e-80
+        ok_3 = p_3 >= 1e-80
+        bz_0 = bb_0 == 0.0
+        bz_1 = bb_1 == 0.0
+        bz_2 = bb_2 == 0.0
+        bz_3 = bb_3 == 0.0
+        q_0 = 1.0 / pick(ok_0, p_0 * r_0, 1.0)
+        q_1 = 1.0 / pick(ok_1, p_1 * r_1, 1.0)
+        q_2 = 1.0 / pick(ok_2, p_2 * r_2, 1.0)
+        q_3 = 1.0 / pick(ok_3, p_3 * r_3, 1.0)
+        pq_0 = p_0 * q_0
+        pq_1 = p_1 * q_1
+        pq_2 = p_2 * q_2
+        pq_3 = p_3 * q_3
+        cn_0 = pick(ok_0, p_0 * pq_0, pick(bz_0, 1.0, 0.0))
+        cn_1 = pick(ok_1, p_1 * pq_1, pick(bz_1, 1.0, 0.0))
+        cn_2 = pick(ok_2, p_2 * pq_2, pick(bz_2, 1.0, 0.0))
+        cn_3 = pick(ok_3, p_3 * pq_3, pick(bz_3, 1.0, 0.0))
+        ss_0 = pick(ok_0, bb_0 * pq_0, pick(bz_0, 0.0, 1.0))
+        ss_1 = pick(ok_1, bb_1 * pq_1, pick(bz_1, 0.0, 1.0))
+        ss_2 = pick(ok_2, bb_2 * pq_2, pick(bz_2, 0.0, 1.0))
+        ss_3 = pick(ok_3, bb_3 * pq_3, pick(bz_3, 0.0, 1.0))
+        gn_0 = pick(ok_0, nn_0 * pq_0, pick(bz_0, x_0, -gam_0))
+        gn_1 = pick(ok_1, nn_1 * pq_1, pick(bz_1, x_1, -gam_1))
+        gn_2 = pick(ok_2, nn_2 * pq_2, pick(bz_2, x_2, -gam_2))
+        gn_3 = pick(ok_3, nn_3 * pq_3, pick(bz_3, x_3, -gam_3))
         d2_0 = pick(act_0, gam_0 + (d3_0 - gn_0), d2_0)
         d2_1 = pick(act_1, gam_1 + (d3_1 - gn_1), d2_1)
         d2_2 = pick(act_2, gam_2 + (d3_2 - gn_2), d2_2)
         d2_3 = pick(act_3, gam_3 + (d3_3 - gn_3), d2_3)
-        nz_0 = cn_0 != 0.0
-        nz_1 = cn_1 != 0.0
-        nz_2 = cn_2 != 0.0
-        nz_3 = cn_3 != 0.0
-        pn_0 = pick(nz_0, (gn_0 * gn_0) / pick(nz_0, cn_0, 1.0), cc_0 * bb_0)
-        pn_1 = pick(nz_1, (gn_1 * gn_1) / pick(nz_1, cn_1, 1.0), cc_1 * bb_1)
-        pn_2 = pick(nz_2, (gn_2 * gn_2) / pick(nz_2, cn_2, 1.0), cc_2 * bb_2)
-        pn_3 = pick(nz_3, (gn_3 * gn_3) / pick(nz_3, cn_3, 1.0), cc_3 * bb_3)
-        cc_0 = pick(act_0, cn_0, cc_0)
-        cc_1 = pick(act_1, cn_1, cc_1)
-        cc_2 = pick(act_2, cn_2, cc_2)
-        cc_3 = pick(act_3, cn_3, cc_3)
-        ss_0 = pick(act_0, sn_0, ss_0)
-        ss_1 = pick(act_1, sn_1, ss_1)
-        ss_2 = pick(act_2, sn_2, ss_2)
-        ss_3 = pick(act_3, sn_3, ss_3)
-        gam_0 = pick(act_0, gn_0, gam_0)
-        gam_1 = pick(act_1, gn_1, gam_1)
-        gam_2 = pick(act_2, gn_2, gam_2)
-        gam_3 = pick(act_3, gn_3, gam_3)
-        p_0 = pick(act_0, pn_0, p_0)
-        p_1 = pick(act_1, pn_1, p_1)
-        p_2 = pick(act_2, pn_2, p_2)
-        p_3 = pick(act_3, pn_3, p_3)
-        fin_0 = act_0 & (m_0 == 3.0)
-        fin_1 = act_1 & (m_1 == 3.0)
-        fin_2 = act_2 & (m_2 == 3.0)
-        fin_3 = act_3 & (m_3 == 3.0)
+        p_0 = pick(ok_0, (nn_0 * nn_0) * q_0, pick(bz_0, x_0 * x_0, cc_0 * bb_0))
+        p_1 = pick(ok_1, (nn_1 * nn_1) * q_1, pick(bz_1, x_1 * x_1, cc_1 * bb_1))
+        p_2 = pick(ok_2, (nn_2 * nn_2) * q_2, pick(bz_2, x_2 * x_2, cc_2 * bb_2))
+        p_3 = pick(ok_3, (nn_3 * nn_3) * q_3, pick(bz_3, x_3 * x_3, cc_3 * bb_3))
+        cc_0 = cn_0
+        cc_1 = cn_1
+        cc_2 = cn_2
+        cc_3 = cn_3
+        gam_0 = gn_0
+        gam_1 = gn_1
+        gam_2 = gn_2
+        gam_3 = gn_3
+        fin_0 = m_0 == 3.0
+        fin_1 = m_1 == 3.0
+        fin_2 = m_2 == 3.0
+        fin_3 = m_3 == 3.0
         e2_0 = pick(fin_0, ss_0 * p_0, e2_0)
         e2_1 = pick(fin_1, ss_1 * p_1, e2_1)
         e2_2 = pick(fin_2, ss_2 * p_2, e2_2)
@@ -2044,30 +1928,10 @@ def qr_pass_6(S, L):
         d3_1 = pick(fin_1, mu_1 + gam_1, d3_1)
         d3_2 = pick(fin_2, mu_2 + gam_2, d3_2)
         d3_3 = pick(fin_3, mu_3 + gam_3, d3_3)
-        first_0 = lo_0 == 3.0
-        first_1 = lo_1 == 3.0
-        first_2 = lo_2 == 3.0
-        first_3 = lo_3 == 3.0
-        gam_0 = pick(first_0, d3_0 - mu_0, gam_0)
-        gam_1 = pick(first_1, d3_1 - mu_1, gam_1)
-        gam_2 = pick(first_2, d3_2 - mu_2, gam_2)
-        gam_3 = pick(first_3, d3_3 - mu_3, gam_3)
-        p_0 = pick(first_0, gam_0 * gam_0, p_0)
-        p_1 = pick(first_1, gam_1 * gam_1, p_1)
-        p_2 = pick(first_2, gam_2 * gam_2, p_2)
-        p_3 = pick(first_3, gam_3 * gam_3, p_3)
-        cc_0 = pick(first_0, 1.0, cc_0)
-        cc_1 = pick(first_1, 1.0, cc_1)
-        cc_2 = pick(first_2, 1.0, cc_2)
-        cc_3 = pick(first_3, 1.0, cc_3)
-        ss_0 = pick(first_0, 0.0, ss_0)
-        ss_1 = pick(first_1, 0.0, ss_1)
-        ss_2 = pick(first_2, 0.0, ss_2)
-        ss_3 = pick(first_3, 0.0, ss_3)
-        act_0 = (lo_0 <= 3.0) & (3.0 < m_0)
-        act_1 = (lo_1 <= 3.0) & (3.0 < m_1)
-        act_2 = (lo_2 <= 3.0) & (3.0 < m_2)
-        act_3 = (lo_3 <= 3.0) & (3.0 < m_3)
+        act_0 = 3.0 < m_0
+        act_1 = 3.0 < m_1
+        act_2 = 3.0 < m_2
+        act_3 = 3.0 < m_3
         bb_0 = e3_0
         bb_1 = e3_1
         bb_2 = e3_2
@@ -2076,58 +1940,66 @@ def qr_pass_6(S, L):
         r_1 = p_1 + bb_1
         r_2 = p_2 + bb_2
         r_3 = p_3 + bb_3
-        e2_0 = pick(act_0 & (lo_0 < 3.0), ss_0 * r_0, e2_0)
-        e2_1 = pick(act_1 & (lo_1 < 3.0), ss_1 * r_1, e2_1)
-        e2_2 = pick(act_2 & (lo_2 < 3.0), ss_2 * r_2, e2_2)
-        e2_3 = pick(act_3 & (lo_3 < 3.0), ss_3 * r_3, e2_3)
-        inv_0 = 1.0 / pick(act_0, r_0, 1.0)
-        inv_1 = 1.0 / pick(act_1, r_1, 1.0)
-        inv_2 = 1.0 / pick(act_2, r_2, 1.0)
-        inv_3 = 1.0 / pick(act_3, r_3, 1.0)
-        cn_0 = p_0 * inv_0
-        cn_1 = p_1 * inv_1
-        cn_2 = p_2 * inv_2
-        cn_3 = p_3 * inv_3
-        sn_0 = bb_0 * inv_0
-        sn_1 = bb_1 * inv_1
-        sn_2 = bb_2 * inv_2
-        sn_3 = bb_3 * inv_3
-        gn_0 = cn_0 * (d4_0 - mu_0) - sn_0 * gam_0
-        gn_1 = cn_1 * (d4_1 - mu_1) - sn_1 * gam_1
-        gn_2 = cn_2 * (d4_2 - mu_2) - sn_2 * gam_2
-        gn_3 = cn_3 * (d4_3 - mu_3) - sn_3 * gam_3
+        e2_0 = pick(act_0, ss_0 * r_0, e2_0)
+        e2_1 = pick(act_1, ss_1 * r_1, e2_1)
+        e2_2 = pick(act_2, ss_2 * r_2, e2_2)
+        e2_3 = pick(act_3, ss_3 * r_3, e2_3)
+        x_0 = d4_0 - mu_0
+        x_1 = d4_1 - mu_1
+        x_2 = d4_2 - mu_2
+        x_3 = d4_3 - mu_3
+        nn_0 = p_0 * x_0 - bb_0 * gam_0
+        nn_1 = p_1 * x_1 - bb_1 * gam_1
+        nn_2 = p_2 * x_2 - bb_2 * gam_2
+        nn_3 = p_3 * x_3 - bb_3 * gam_3
+        ok_0 = p_0 >= 1e-80
+        ok_1 = p_1 >= 1e-80
+        ok_2 = p_2 >= 1e-80
+        ok_3 = p_3 >= 1e-80
+        bz_0 = bb_0 == 0.0
+        bz_1 = bb_1 == 0.0
+        bz_2 = bb_2 == 0.0
+        bz_3 = bb_3 == 0.0
+        q_0 = 1.0 / pick(ok_0, p_0 * r_0, 1.0)
+        q_1 = 1.0 / pick(ok_1, p_1 * r_1, 1.0)
+        q_2 = 1.0 / pick(ok_2, p_2 * r_2, 1.0)
+        q_3 = 1.0 / pick(ok_3, p_3 * r_3, 1.0)
+        pq_0 = p_0 * q_0
+        pq_1 = p_1 * q_1
+        pq_2 = p_2 * q_2
+        pq_3 = p_3 * q_3
+        cn_0 = pick(ok_0, p_0 * pq_0, pick(bz_0, 1.0, 0.0))
+        cn_1 = pick(ok_1, p_1 * pq_1, pick(bz_1, 1.0, 0.0))
+        cn_2 = pick(ok_2, p_2 * pq_2, pick(bz_2, 1.0, 0.0))
+        cn_3 = pick(ok_3, p_3 * pq_3, pick(bz_3, 1.0, 0.0))
+        ss_0 = pick(ok_0, bb_0 * pq_0, pick(bz_0, 0.0, 1.0))
+        ss_1 = pick(ok_1, bb_1 * pq_1, pick(bz_1, 0.0, 1.0))
+        ss_2 = pick(ok_2, bb_2 * pq_2, pick(bz_2, 0.0, 1.0))
+        ss_3 = pick(ok_3, bb_3 * pq_3, pick(bz_3, 0.0, 1.0))
+        gn_0 = pick(ok_0, nn_0 * pq_0, pick(bz_0, x_0, -gam_0))
+        gn_1 = pick(ok_1, nn_1 * pq_1, pick(bz_1, x_1, -gam_1))
+        gn_2 = pick(ok_2, nn_2 * pq_2, pick(bz_2, x_2, -gam_2))
+        gn_3 = pick(ok_3, nn_3 * pq_3, pick(bz_3, x_3, -gam_3))
         d3_0 = pick(act_0, gam_0 + (d4_0 - gn_0), d3_0)
         d3_1 = pick(act_1, gam_1 + (d4_1 - gn_1), d3_1)
         d3_2 = pick(act_2, gam_2 + (d4_2 - gn_2), d3_2)
         d3_3 = pick(act_3, gam_3 + (d4_3 - gn_3), d3_3)
-        nz_0 = cn_0 != 0.0
-        nz_1 = cn_1 != 0.0
-        nz_2 = cn_2 != 0.0
-        nz_3 = cn_3 != 0.0
-        pn_0 = pick(nz_0, (gn_0 * gn_0) / pick(nz_0, cn_0, 1.0), cc_0 * bb_0)
-        pn_1 = pick(nz_1, (gn_1 * gn_1) / pick(nz_1, cn_1, 1.0), cc_1 * bb_1)
-        pn_2 = pick(nz_2, (gn_2 * gn_2) / pick(nz_2, cn_2, 1.0), cc_2 * bb_2)
-        pn_3 = pick(nz_3, (gn_3 * gn_3) / pick(nz_3, cn_3, 1.0), cc_3 * bb_3)
-        cc_0 = pick(act_0, cn_0, cc_0)
-        cc_1 = pick(act_1, cn_1, cc_1)
-        cc_2 = pick(act_2, cn_2, cc_2)
-        cc_3 = pick(act_3, cn_3, cc_3)
-        ss_0 = pick(act_0, sn_0, ss_0)
-        ss_1 = pick(act_1, sn_1, ss_1)
-        ss_2 = pick(act_2, sn_2, ss_2)
-        ss_3 = pick(act_3, sn_3, ss_3)
-        gam_0 = pick(act_0, gn_0, gam_0)
-        gam_1 = pick(act_1, gn_1, gam_1)
-        gam_2 = pick(act_2, gn_2, gam_2)
-        gam_3 = pick(act_3, gn_3, gam_3)
-        p_0 = pick(act_0, pn_0, p_0)
-        p_1 = pick(act_1, pn_1, p_1)
-        p_2 = pick(act_2, pn_2, p_2)
-        p_3 = pick(act_3, pn_3, p_3)
-        fin_0 = act_0 & (m_0 == 4.0)
-        fin_1 = act_1 & (m_1 == 4.0)
-        fin_2 = act_2 & (m_2 == 4.0)
-        fin_3 = act_3 & (m_3 == 4.0)
+        p_0 = pick(ok_0, (nn_0 * nn_0) * q_0, pick(bz_0, x_0 * x_0, cc_0 * bb_0))
+        p_1 = pick(ok_1, (nn_1 * nn_1) * q_1, pick(bz_1, x_1 * x_1, cc_1 * bb_1))
+        p_2 = pick(ok_2, (nn_2 * nn_2) * q_2, pick(bz_2, x_2 * x_2, cc_2 * bb_2))
+        p_3 = pick(ok_3, (nn_3 * nn_3) * q_3, pick(bz_3, x_3 * x_3, cc_3 * bb_3))
+        cc_0 = cn_0
+        cc_1 = cn_1
+        cc_2 = cn_2
+        cc_3 = cn_3
+        gam_0 = gn_0
+        gam_1 = gn_1
+        gam_2 = gn_2
+        gam_3 = gn_3
+        fin_0 = m_0 == 4.0
+        fin_1 = m_1 == 4.0
+        fin_2 = m_2 == 4.0
+        fin_3 = m_3 == 4.0
         e3_0 = pick(fin_0, ss_0 * p_0, e3_0)
         e3_1 = pick(fin_1, ss_1 * p_1, e3_1)
         e3_2 = pick(fin_2, ss_2 * p_2, e3_2)
@@ -2136,30 +2008,10 @@ def qr_pass_6(S, L):
         d4_1 = pick(fin_1, mu_1 + gam_1, d4_1)
         d4_2 = pick(fin_2, mu_2 + gam_2, d4_2)
         d4_3 = pick(fin_3, mu_3 + gam_3, d4_3)
-        first_0 = lo_0 == 4.0
-        first_1 = lo_1 == 4.0
-        first_2 = lo_2 == 4.0
-        first_3 = lo_3 == 4.0
-        gam_0 = pick(first_0, d4_0 - mu_0, gam_0)
-        gam_1 = pick(first_1, d4_1 - mu_1, gam_1)
-        gam_2 = pick(first_2, d4_2 - mu_2, gam_2)
-        gam_3 = pick(first_3, d4_3 - mu_3, gam_3)
-        p_0 = pick(first_0, gam_0 * gam_0, p_0)
-        p_1 = pick(first_1, gam_1 * gam_1, p_1)
-        p_2 = pick(first_2, gam_2 * gam_2, p_2)
-        p_3 = pick(first_3, gam_3 * gam_3, p_3)
-        cc_0 = pick(first_0, 1.0, cc_0)
-        cc_1 = pick(first_1, 1.0, cc_1)
-        cc_2 = pick(first_2, 1.0, cc_2)
-        cc_3 = pick(first_3, 1.0, cc_3)
-        ss_0 = pick(first_0, 0.0, ss_0)
-        ss_1 = pick(first_1, 0.0, ss_1)
-        ss_2 = pick(first_2, 0.0, ss_2)
-        ss_3 = pick(first_3, 0.0, ss_3)
-        act_0 = (lo_0 <= 4.0) & (4.0 < m_0)
-        act_1 = (lo_1 <= 4.0) & (4.0 < m_1)
-        act_2 = (lo_2 <= 4.0) & (4.0 < m_2)
-        act_3 = (lo_3 <= 4.0) & (4.0 < m_3)
+        act_0 = 4.0 < m_0
+        act_1 = 4.0 < m_1
+        act_2 = 4.0 < m_2
+        act_3 = 4.0 < m_3
         bb_0 = e4_0
         bb_1 = e4_1
         bb_2 = e4_2
@@ -2168,58 +2020,66 @@ def qr_pass_6(S, L):
         r_1 = p_1 + bb_1
         r_2 = p_2 + bb_2
         r_3 = p_3 + bb_3
-        e3_0 = pick(act_0 & (lo_0 < 4.0), ss_0 * r_0, e3_0)
-        e3_1 = pick(act_1 & (lo_1 < 4.0), ss_1 * r_1, e3_1)
-        e3_2 = pick(act_2 & (lo_2 < 4.0), ss_2 * r_2, e3_2)
-        e3_3 = pick(act_3 & (lo_3 < 4.0), ss_3 * r_3, e3_3)
-        inv_0 = 1.0 / pick(act_0, r_0, 1.0)
-        inv_1 = 1.0 / pick(act_1, r_1, 1.0)
-        inv_2 = 1.0 / pick(act_2, r_2, 1.0)
-        inv_3 = 1.0 / pick(act_3, r_3, 1.0)
-        cn_0 = p_0 * inv_0
-        cn_1 = p_1 * inv_1
-        cn_2 = p_2 * inv_2
-        cn_3 = p_3 * inv_3
-        sn_0 = bb_0 * inv_0
-        sn_1 = bb_1 * inv_1
-        sn_2 = bb_2 * inv_2
-        sn_3 = bb_3 * inv_3
-        gn_0 = cn_0 * (d5_0 - mu_0) - sn_0 * gam_0
-        gn_1 = cn_1 * (d5_1 - mu_1) - sn_1 * gam_1
-        gn_2 = cn_2 * (d5_2 - mu_2) - sn_2 * gam_2
-        gn_3 = cn_3 * (d5_3 - mu_3) - sn_3 * gam_3
+        e3_0 = pick(act_0, ss_0 * r_0, e3_0)
+        e3_1 = pick(act_1, ss_1 * r_1, e3_1)
+        e3_2 = pick(act_2, ss_2 * r_2, e3_2)
+        e3_3 = pick(act_3, ss_3 * r_3, e3_3)
+        x_0 = d5_0 - mu_0
+        x_1 = d5_1 - mu_1
+        x_2 = d5_2 - mu_2
+        x_3 = d5_3 - mu_3
+        nn_0 = p_0 * x_0 - bb_0 * gam_0
+        nn_1 = p_1 * x_1 - bb_1 * gam_1
+        nn_2 = p_2 * x_2 - bb_2 * gam_2
+        nn_3 = p_3 * x_3 - bb_3 * gam_3
+        ok_0 = p_0 >= 1e-80
+        ok_1 = p_1 >= 1e-80
+        ok_2 = p_2 >= 1e-80
+        ok_3 = p_3 >= 1e-80
+        bz_0 = bb_0 == 0.0
+        bz_1 = bb_1 == 0.0
+        bz_2 = bb_2 == 0.0
+        bz_3 = bb_3 == 0.0
+        q_0 = 1.0 / pick(ok_0, p_0 * r_0, 1.0)
+        q_1 = 1.0 / pick(ok_1, p_1 * r_1, 1.0)
+        q_2 = 1.0 / pick(ok_2, p_2 * r_2, 1.0)
+        q_3 = 1.0 / pick(ok_3, p_3 * r_3, 1.0)
+        pq_0 = p_0 * q_0
+        pq_1 = p_1 * q_1
+        pq_2 = p_2 * q_2
+        pq_3 = p_3 * q_3
+        cn_0 = pick(ok_0, p_0 * pq_0, pick(bz_0, 1.0, 0.0))
+        cn_1 = pick(ok_1, p_1 * pq_1, pick(bz_1, 1.0, 0.0))
+        cn_2 = pick(ok_2, p_2 * pq_2, pick(bz_2, 1.0, 0.0))
+        cn_3 = pick(ok_3, p_3 * pq_3, pick(bz_3, 1.0, 0.0))
+        ss_0 = pick(ok_0, bb_0 * pq_0, pick(bz_0, 0.0, 1.0))
+        ss_1 = pick(ok_1, bb_1 * pq_1, pick(bz_1, 0.0, 1.0))
+        ss_2 = pick(ok_2, bb_2 * pq_2, pick(bz_2, 0.0, 1.0))
+        ss_3 = pick(ok_3, bb_3 * pq_3, pick(bz_3, 0.0, 1.0))
+        gn_0 = pick(ok_0, nn_0 * pq_0, pick(bz_0, x_0, -gam_0))
+        gn_1 = pick(ok_1, nn_1 * pq_1, pick(bz_1, x_1, -gam_1))
+        gn_2 = pick(ok_2, nn_2 * pq_2, pick(bz_2, x_2, -gam_2))
+        gn_3 = pick(ok_3, nn_3 * pq_3, pick(bz_3, x_3, -gam_3))
         d4_0 = pick(act_0, gam_0 + (d5_0 - gn_0), d4_0)
         d4_1 = pick(act_1, gam_1 + (d5_1 - gn_1), d4_1)
         d4_2 = pick(act_2, gam_2 + (d5_2 - gn_2), d4_2)
         d4_3 = pick(act_3, gam_3 + (d5_3 - gn_3), d4_3)
-        nz_0 = cn_0 != 0.0
-        nz_1 = cn_1 != 0.0
-        nz_2 = cn_2 != 0.0
-        nz_3 = cn_3 != 0.0
-        pn_0 = pick(nz_0, (gn_0 * gn_0) / pick(nz_0, cn_0, 1.0), cc_0 * bb_0)
-        pn_1 = pick(nz_1, (gn_1 * gn_1) / pick(nz_1, cn_1, 1.0), cc_1 * bb_1)
-        pn_2 = pick(nz_2, (gn_2 * gn_2) / pick(nz_2, cn_2, 1.0), cc_2 * bb_2)
-        pn_3 = pick(nz_3, (gn_3 * gn_3) / pick(nz_3, cn_3, 1.0), cc_3 * bb_3)
-        cc_0 = pick(act_0, cn_0, cc_0)
-        cc_1 = pick(act_1, cn_1, cc_1)
-        cc_2 = pick(act_2, cn_2, cc_2)
-        cc_3 = pick(act_3, cn_3, cc_3)
-        ss_0 = pick(act_0, sn_0, ss_0)
-        ss_1 = pick(act_1, sn_1, ss_1)
-        ss_2 = pick(act_2, sn_2, ss_2)
-        ss_3 = pick(act_3, sn_3, ss_3)
-        gam_0 = pick(act_0, gn_0, gam_0)
-        gam_1 = pick(act_1, gn_1, gam_1)
-        gam_2 = pick(act_2, gn_2, gam_2)
-        gam_3 = pick(act_3, gn_3, gam_3)
-        p_0 = pick(act_0, pn_0, p_0)
-        p_1 = pick(act_1, pn_1, p_1)
-        p_2 = pick(act_2, pn_2, p_2)
-        p_3 = pick(act_3, pn_3, p_3)
-        fin_0 = act_0 & (m_0 == 5.0)
-        fin_1 = act_1 & (m_1 == 5.0)
-        fin_2 = act_2 & (m_2 == 5.0)
-        fin_3 = act_3 & (m_3 == 5.0)
+        p_0 = pick(ok_0, (nn_0 * nn_0) * q_0, pick(bz_0, x_0 * x_0, cc_0 * bb_0))
+        p_1 = pick(ok_1, (nn_1 * nn_1) * q_1, pick(bz_1, x_1 * x_1, cc_1 * bb_1))
+        p_2 = pick(ok_2, (nn_2 * nn_2) * q_2, pick(bz_2, x_2 * x_2, cc_2 * bb_2))
+        p_3 = pick(ok_3, (nn_3 * nn_3) * q_3, pick(bz_3, x_3 * x_3, cc_3 * bb_3))
+        cc_0 = cn_0
+        cc_1 = cn_1
+        cc_2 = cn_2
+        cc_3 = cn_3
+        gam_0 = gn_0
+        gam_1 = gn_1
+        gam_2 = gn_2
+        gam_3 = gn_3
+        fin_0 = m_0 == 5.0
+        fin_1 = m_1 == 5.0
+        fin_2 = m_2 == 5.0
+        fin_3 = m_3 == 5.0
         e4_0 = pick(fin_0, ss_0 * p_0, e4_0)
         e4_1 = pick(fin_1, ss_1 * p_1, e4_1)
         e4_2 = pick(fin_2, ss_2 * p_2, e4_2)
