@@ -66,18 +66,10 @@ def qr_pass_2(S, L):
         delta_1 = 0.5 * (a_1 - c_1)
         delta_2 = 0.5 * (a_2 - c_2)
         delta_3 = 0.5 * (a_3 - c_3)
-        den_0 = delta_0 + math.copysign(math.sqrt(delta_0 * delta_0 + b_0), delta_0)
-        den_1 = delta_1 + math.copysign(math.sqrt(delta_1 * delta_1 + b_1), delta_1)
-        den_2 = delta_2 + math.copysign(math.sqrt(delta_2 * delta_2 + b_2), delta_2)
-        den_3 = delta_3 + math.copysign(math.sqrt(delta_3 * delta_3 + b_3), delta_3)
-        den_0 = pick(den_0 != 0.0, den_0, 1.0)
-        den_1 = pick(den_1 != 0.0, den_1, 1.0)
-        den_2 = pick(den_2 != 0.0, den_2, 1.0)
-        den_3 = pick(den_3 != 0.0, den_3, 1.0)
-        mu_0 = c_0 - b_0 / den_0
-        mu_1 = c_1 - b_1 / den_1
-        mu_2 = c_2 - b_2 / den_2
-        mu_3 = c_3 - b_3 / den_3
+        mu_0 = 0.5 * (a_0 + c_0) - math.copysign(math.sqrt(delta_0 * delta_0 + b_0), delta_0)
+        mu_1 = 0.5 * (a_1 + c_1) - math.copysign(math.sqrt(delta_1 * delta_1 + b_1), delta_1)
+        mu_2 = 0.5 * (a_2 + c_2) - math.copysign(math.sqrt(delta_2 * delta_2 + b_2), delta_2)
+        mu_3 = 0.5 * (a_3 + c_3) - math.copysign(math.sqrt(delta_3 * delta_3 + b_3), delta_3)
         # root-free chase from the top row to m (gam, p, cc, ss: the rotation state; an
         # off-diagonal already zero restarts it); rows from m on are left as they are
         gam_0 = d0_0 - mu_0
@@ -285,18 +277,10 @@ def qr_pass_3(S, L):
         delta_1 = 0.5 * (a_1 - c_1)
         delta_2 = 0.5 * (a_2 - c_2)
         delta_3 = 0.5 * (a_3 - c_3)
-        den_0 = delta_0 + math.copysign(math.sqrt(delta_0 * delta_0 + b_0), delta_0)
-        den_1 = delta_1 + math.copysign(math.sqrt(delta_1 * delta_1 + b_1), delta_1)
-        den_2 = delta_2 + math.copysign(math.sqrt(delta_2 * delta_2 + b_2), delta_2)
-        den_3 = delta_3 + math.copysign(math.sqrt(delta_3 * delta_3 + b_3), delta_3)
-        den_0 = pick(den_0 != 0.0, den_0, 1.0)
-        den_1 = pick(den_1 != 0.0, den_1, 1.0)
-        den_2 = pick(den_2 != 0.0, den_2, 1.0)
-        den_3 = pick(den_3 != 0.0, den_3, 1.0)
-        mu_0 = c_0 - b_0 / den_0
-        mu_1 = c_1 - b_1 / den_1
-        mu_2 = c_2 - b_2 / den_2
-        mu_3 = c_3 - b_3 / den_3
+        mu_0 = 0.5 * (a_0 + c_0) - math.copysign(math.sqrt(delta_0 * delta_0 + b_0), delta_0)
+        mu_1 = 0.5 * (a_1 + c_1) - math.copysign(math.sqrt(delta_1 * delta_1 + b_1), delta_1)
+        mu_2 = 0.5 * (a_2 + c_2) - math.copysign(math.sqrt(delta_2 * delta_2 + b_2), delta_2)
+        mu_3 = 0.5 * (a_3 + c_3) - math.copysign(math.sqrt(delta_3 * delta_3 + b_3), delta_3)
         # root-free chase from the top row to m (gam, p, cc, ss: the rotation state; an
         # off-diagonal already zero restarts it); rows from m on are left as they are
         gam_0 = d0_0 - mu_0
@@ -624,18 +608,10 @@ def qr_pass_4(S, L):
         delta_1 = 0.5 * (a_1 - c_1)
         delta_2 = 0.5 * (a_2 - c_2)
         delta_3 = 0.5 * (a_3 - c_3)
-        den_0 = delta_0 + math.copysign(math.sqrt(delta_0 * delta_0 + b_0), delta_0)
-        den_1 = delta_1 + math.copysign(math.sqrt(delta_1 * delta_1 + b_1), delta_1)
-        den_2 = delta_2 + math.copysign(math.sqrt(delta_2 * delta_2 + b_2), delta_2)
-        den_3 = delta_3 + math.copysign(math.sqrt(delta_3 * delta_3 + b_3), delta_3)
-        den_0 = pick(den_0 != 0.0, den_0, 1.0)
-        den_1 = pick(den_1 != 0.0, den_1, 1.0)
-        den_2 = pick(den_2 != 0.0, den_2, 1.0)
-        den_3 = pick(den_3 != 0.0, den_3, 1.0)
-        mu_0 = c_0 - b_0 / den_0
-        mu_1 = c_1 - b_1 / den_1
-        mu_2 = c_2 - b_2 / den_2
-        mu_3 = c_3 - b_3 / den_3
+        mu_0 = 0.5 * (a_0 + c_0) - math.copysign(math.sqrt(delta_0 * delta_0 + b_0), delta_0)
+        mu_1 = 0.5 * (a_1 + c_1) - math.copysign(math.sqrt(delta_1 * delta_1 + b_1), delta_1)
+        mu_2 = 0.5 * (a_2 + c_2) - math.copysign(math.sqrt(delta_2 * delta_2 + b_2), delta_2)
+        mu_3 = 0.5 * (a_3 + c_3) - math.copysign(math.sqrt(delta_3 * delta_3 + b_3), delta_3)
         # root-free chase from the top row to m (gam, p, cc, ss: the rotation state; an
         # off-diagonal already zero restarts it); rows from m on are left as they are
         gam_0 = d0_0 - mu_0
@@ -1083,18 +1059,10 @@ def qr_pass_5(S, L):
         delta_1 = 0.5 * (a_1 - c_1)
         delta_2 = 0.5 * (a_2 - c_2)
         delta_3 = 0.5 * (a_3 - c_3)
-        den_0 = delta_0 + math.copysign(math.sqrt(delta_0 * delta_0 + b_0), delta_0)
-        den_1 = delta_1 + math.copysign(math.sqrt(delta_1 * delta_1 + b_1), delta_1)
-        den_2 = delta_2 + math.copysign(math.sqrt(delta_2 * delta_2 + b_2), delta_2)
-        den_3 = delta_3 + math.copysign(math.sqrt(delta_3 * delta_3 + b_3), delta_3)
-        den_0 = pick(den_0 != 0.0, den_0, 1.0)
-        den_1 = pick(den_1 != 0.0, den_1, 1.0)
-        den_2 = pick(den_2 != 0.0, den_2, 1.0)
-        den_3 = pick(den_3 != 0.0, den_3, 1.0)
-        mu_0 = c_0 - b_0 / den_0
-        mu_1 = c_1 - b_1 / den_1
-        mu_2 = c_2 - b_2 / den_2
-        mu_3 = c_3 - b_3 / den_3
+        mu_0 = 0.5 * (a_0 + c_0) - math.copysign(math.sqrt(delta_0 * delta_0 + b_0), delta_0)
+        mu_1 = 0.5 * (a_1 + c_1) - math.copysign(math.sqrt(delta_1 * delta_1 + b_1), delta_1)
+        mu_2 = 0.5 * (a_2 + c_2) - math.copysign(math.sqrt(delta_2 * delta_2 + b_2), delta_2)
+        mu_3 = 0.5 * (a_3 + c_3) - math.copysign(math.sqrt(delta_3 * delta_3 + b_3), delta_3)
         # root-free chase from the top row to m (gam, p, cc, ss: the rotation state; an
         # off-diagonal already zero restarts it); rows from m on are left as they are
         gam_0 = d0_0 - mu_0
@@ -1662,18 +1630,10 @@ def qr_pass_6(S, L):
         delta_1 = 0.5 * (a_1 - c_1)
         delta_2 = 0.5 * (a_2 - c_2)
         delta_3 = 0.5 * (a_3 - c_3)
-        den_0 = delta_0 + math.copysign(math.sqrt(delta_0 * delta_0 + b_0), delta_0)
-        den_1 = delta_1 + math.copysign(math.sqrt(delta_1 * delta_1 + b_1), delta_1)
-        den_2 = delta_2 + math.copysign(math.sqrt(delta_2 * delta_2 + b_2), delta_2)
-        den_3 = delta_3 + math.copysign(math.sqrt(delta_3 * delta_3 + b_3), delta_3)
-        den_0 = pick(den_0 != 0.0, den_0, 1.0)
-        den_1 = pick(den_1 != 0.0, den_1, 1.0)
-        den_2 = pick(den_2 != 0.0, den_2, 1.0)
-        den_3 = pick(den_3 != 0.0, den_3, 1.0)
-        mu_0 = c_0 - b_0 / den_0
-        mu_1 = c_1 - b_1 / den_1
-        mu_2 = c_2 - b_2 / den_2
-        mu_3 = c_3 - b_3 / den_3
+        mu_0 = 0.5 * (a_0 + c_0) - math.copysign(math.sqrt(delta_0 * delta_0 + b_0), delta_0)
+        mu_1 = 0.5 * (a_1 + c_1) - math.copysign(math.sqrt(delta_1 * delta_1 + b_1), delta_1)
+        mu_2 = 0.5 * (a_2 + c_2) - math.copysign(math.sqrt(delta_2 * delta_2 + b_2), delta_2)
+        mu_3 = 0.5 * (a_3 + c_3) - math.copysign(math.sqrt(delta_3 * delta_3 + b_3), delta_3)
         # root-free chase from the top row to m (gam, p, cc, ss: the rotation state; an
         # off-diagonal already zero restarts it); rows from m on are left as they are
         gam_0 = d0_0 - mu_0
