@@ -488,8 +488,9 @@ def test_eigenvalue_lanes_match_lapack_on_hard_stacks(n):
 
 
 def test_two_by_two_inertia_lanes_match_the_eigenvalue_path_exactly():
-    """n = 2 batches: the vectorised inertia pass against the scalar closed form of the
-    eigenvalue path, bit for bit, with eigenvalues exactly at +-tol, per-matrix
+    """n = 2 batches: the vectorised pass (both paths run it; the eigenvalue path keeps
+    its eigenvalues) against the inertia-only path and the scalar closed form of the
+    one-matrix kernel, bit for bit, with eigenvalues exactly at +-tol, per-matrix
     tolerances, and the matrices it leaves to the scalar path (zero, tiny, huge, an
     off-diagonal below its sqrt range, NaN)."""
     rng = np.random.default_rng(2)
@@ -506,6 +507,16 @@ def test_two_by_two_inertia_lanes_match_the_eigenvalue_path_exactly():
         np.testing.assert_array_equal(a.inertia, b.inertia)
         np.testing.assert_array_equal(a.kind, b.kind)
         np.testing.assert_array_equal(a.tol, b.tol)
+    # the eigenvalues of the batch pass are the one-matrix kernel's, bit for bit (but
+    # for the 1e+-150-scaled ones, which that kernel rescales first: to round-off)
+    work, one = np.empty((6, 2)), np.empty(2)
+    batch = fastopt.classify_hessians(H).eigenvalues
+    for k in range(len(H)):
+        kernels.symmetric_eigenvalues(H[k], work, one)
+        if k in (301, 302):
+            np.testing.assert_allclose(batch[k], one, rtol=4e-16, atol=0)
+        else:
+            np.testing.assert_array_equal(batch[k], one)
     ev = np.linalg.eigvalsh(H[:300])
     assert np.sum(np.abs(ev) == 1.0) > 50  # the ties are there ...
     ones = fastopt.classify_hessians(H[:300], tol=1.0, eigenvalues=False).inertia

@@ -1655,10 +1655,11 @@ def _lanes_two(H, k0, L, atol, rtol, srtol, V, inertia, kind, tol, fallback):
     values already loaded), then the integer stores, with no branch. The same numbers as
     `_two` to the last bit; lanes outside its plain ``sqrt`` range (NaN/inf, zero,
     entries beyond 1e-140 .. 1e140) get ``fallback[ln] = True`` and outputs that the
-    scalar path overwrites. Returns the first finished lane whose matrix is asymmetric
+    scalar path overwrites. The eigenvalues are left in V[_QM] and V[_QP] (for
+    `_lanes_two_store_eig`). Returns the first finished lane whose matrix is asymmetric
     beyond `srtol`, or -1.
     """
-    neg, le, bad = V[_NEG], V[_LE], V[_PIV]
+    neg, le, bad, lo2, hi2 = V[_NEG], V[_LE], V[_PIV], V[_QM], V[_QP]
     # views from k0: indices known to be >= 0 need no wraparound select, which would
     # keep the loop scalar (measured)
     Hb = H[k0:k0 + L]
@@ -1688,6 +1689,8 @@ def _lanes_two(H, k0, L, atol, rtol, srtol, V, inertia, kind, tol, fallback):
         tb[ln] = t
         e0 = m - r
         e1 = m + r
+        lo2[ln] = e0
+        hi2[ln] = e1
         neg[ln] = (1.0 if e0 < -t else 0.0) + (1.0 if e1 < -t else 0.0)
         le[ln] = 2.0 - ((1.0 if e0 > t else 0.0) + (1.0 if e1 > t else 0.0))
         fallback[ln] = not inside
@@ -1696,6 +1699,16 @@ def _lanes_two(H, k0, L, atol, rtol, srtol, V, inertia, kind, tol, fallback):
         nbad += 1 if isbad else 0  # (an integer sum: a float one would not vectorise)
     _lanes_store(k0, L, 2, V, inertia, kind)  # fallback lanes: the scalar path rewrites
     return _first_flagged(bad, L, nbad)
+
+
+@jit(inline=True)
+def _lanes_two_store_eig(V, eig, k0, L):
+    """eig[k0 + ln] = the eigenvalues `_lanes_two` left in V[_QM], V[_QP] (ascending)."""
+    lo2, hi2 = V[_QM], V[_QP]
+    eb = eig[k0:k0 + L]
+    for ln in range(L):
+        eb[ln, 0] = lo2[ln]
+        eb[ln, 1] = hi2[ln]
 
 
 @jit(inline=True)
@@ -1781,21 +1794,26 @@ def _eig_chunk(H, lo, hi, atol, rtol, srtol, eig, inertia, kind, tol, size):
     """
     n = H.shape[1]
     lanes = _EIG_LANES_MIN_N <= n <= _EIG_LANES_MAX_N
-    blocks = lanes or n == 3
+    blocks = lanes or n == 3 or n == 2
+    block = _TWO_LANES if n == 2 else LANES
     firstbad = -1
     w = np.empty((2 * n + 2, n))
     A = np.empty((n, n, LANES if lanes else 0))
-    V = np.empty((_NV + 2 * n, LANES if blocks else 0))
+    V = np.empty((_NV + 2 * n, block if blocks else 0))
     S = np.empty((2 * n + 1) * LANES if lanes else 0)
     fallback = np.zeros(hi - lo, dtype=np.bool_)
     if blocks:
-        for k0 in range(lo, hi, LANES):
-            L = min(LANES, hi - k0)
+        for k0 in range(lo, hi, block):
+            L = min(block, hi - k0)
             if n >= _PREFETCH_MIN_N:  # while this block computes
                 _prefetch_block(H, k0 + L, min(k0 + 2 * L, hi))
             if lanes:
                 first = _lanes_eig(H, k0, L, atol, rtol, srtol, A, V, S, eig, inertia,
                                    kind, tol, fallback[k0 - lo:], size)
+            elif n == 2:  # the inertia path's pass, then its eigenvalues
+                first = _lanes_two(H, k0, L, atol, rtol, srtol, V, inertia, kind, tol,
+                                   fallback[k0 - lo:])
+                _lanes_two_store_eig(V, eig, k0, L)
             else:
                 first = _lanes_three(H, k0, L, atol, rtol, srtol, V, eig, inertia, kind,
                                      tol, fallback[k0 - lo:])
