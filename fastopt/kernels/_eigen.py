@@ -1909,15 +1909,29 @@ def _inertia_chunk(H, lo, hi, atol, rtol, srtol, inertia, kind, tol, size):
 
 
 @jit(inline=True)
-def _lane_chunk_bounds(N, nchunks, c):
-    """Item range [lo, hi) of chunk `c`: whole blocks of LANES, only the last one partial.
+def _lane_chunk_bounds(N, nchunks, c, unit):
+    """Item range [lo, hi) of chunk `c`: whole units of `unit` items, only the last partial.
 
     A partial block costs the generated QR kernels a whole one (they always step all 64
     lanes); chunks cut at arbitrary items left one per chunk (n = 4, 10^5 matrices, 1
     thread: 0.5 ms of 12.6).
     """
-    blo, bhi = chunk_bounds(-(-N // LANES), nchunks, c)
-    return blo * LANES, min(N, bhi * LANES)
+    blo, bhi = chunk_bounds(-(-N // unit), nchunks, c)
+    return blo * unit, min(N, bhi * unit)
+
+
+@jit(inline=True)
+def _chunk_unit(n, lanes):
+    """Items per unit of a batch's chunks: a lane block, or four of n = 2's pass.
+
+    A chunk of ~400 2 x 2 matrices (256 chunks of 10^5) is ~3 us of work, on which the
+    chunk's own set-up showed: 10^5 matrices, inertia, 2 threads 0.43-0.47 -> 0.36-0.38
+    ms, 1 thread 0.70 -> 0.64-0.67; eigenvalues, 1 thread, n = 2 0.81 -> 0.74 ms, n = 3
+    (whole 64-matrix blocks instead of arbitrary cuts) 2.55 -> 2.44 ms.
+    """
+    if n == 2:
+        return 4 * _TWO_LANES
+    return LANES if lanes or n == 3 else 1
 
 
 @jit(inline=True)
@@ -1986,13 +2000,14 @@ def classify_hessians_batch(H, atol, rtol, srtol, eig, inertia, kind, tol, size=
     """
     N = H.shape[0]
     lanes = _EIG_LANES_MIN_N <= H.shape[1] <= _EIG_LANES_MAX_N
-    nc = _nchunks(-(-N // LANES) if lanes else N)  # chunks of at least one full block
+    unit = _chunk_unit(H.shape[1], lanes)
+    nc = _nchunks(-(-N // unit))  # chunks of at least one full unit
     firstbad = np.full(nc, -1, dtype=np.int64)
     counter = np.zeros(1, dtype=np.int64)
     for _ in prange(nc):  # worker slots claiming chunks (see _claim)
         c = claim(counter)
         while c < nc:
-            lo, hi = _lane_chunk_bounds(N, nc, c) if lanes else chunk_bounds(N, nc, c)
+            lo, hi = _lane_chunk_bounds(N, nc, c, unit)
             firstbad[c] = _eig_chunk(H, lo, hi, atol, rtol, srtol, eig, inertia, kind,
                                      tol, size)
             c = claim(counter)
@@ -2078,13 +2093,14 @@ def inertia_hessians_batch(H, atol, rtol, srtol, inertia, kind, tol, size=()):
     N = H.shape[0]
     n = H.shape[1]
     lanes = n == 2 or _LANES_INERTIA_MIN_N <= n <= _LANES_INERTIA_MAX_N
-    nc = _nchunks(-(-N // LANES) if lanes else N)  # chunks of at least one full block
+    unit = _chunk_unit(H.shape[1], lanes)
+    nc = _nchunks(-(-N // unit))  # chunks of at least one full unit
     firstbad = np.full(nc, -1, dtype=np.int64)
     counter = np.zeros(1, dtype=np.int64)
     for _ in prange(nc):  # worker slots claiming chunks (see _claim)
         c = claim(counter)
         while c < nc:
-            lo, hi = _lane_chunk_bounds(N, nc, c) if lanes else chunk_bounds(N, nc, c)
+            lo, hi = _lane_chunk_bounds(N, nc, c, unit)
             firstbad[c] = _inertia_chunk(H, lo, hi, atol, rtol, srtol, inertia, kind, tol,
                                          size)
             c = claim(counter)
