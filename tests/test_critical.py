@@ -256,7 +256,6 @@ def test_generated_qr_module_is_the_generator_output():
         assert fh.read() == _qr_codegen.module_source()
     assert _qr_unrolled.WIDTH == kernels._eigen.LANES
     assert float(_qr_codegen.HH_SKIP) == kernels._eigen._HH_SKIP
-    assert float(_qr_codegen.TINY_BULGE) == kernels._eigen._TINY_BULGE
 
 
 def test_three_by_three_batch_lanes_match_the_one_matrix_kernel_bit_for_bit():

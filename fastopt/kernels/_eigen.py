@@ -957,12 +957,6 @@ _HH_SKIP = 1e-40
 #: are free: 256 against 32 measured 0.54 against 0.65 ms per 10^5 matrices, 1 thread).
 _TWO_LANES = 256
 _TINY = float(np.finfo(np.float64).tiny)
-#: A squared bulge of the lane QR below this counts as zero (on the tridiagonal scaled
-#: to ``||T||_F^2`` in [1, 4), `_lanes_scale`): the rotation is then LAPACK's ``c = 0``
-#: (or, on a zero off-diagonal, the identity). What that drops is below ``2 p^(1/4)``
-#: ``||T||_F`` ~ 1e-19 ``||T||_F`` (the next bulge's cross term ``2 x gam``), and it
-#: keeps ``p r`` and ``N^2`` far from underflow. `_qr_codegen.TINY_BULGE` is the same.
-_TINY_BULGE = 1e-80
 
 
 @jit(inline=True)
@@ -1268,9 +1262,10 @@ def _lanes_scale(V, L):
     """V[_SC] = each lane's power of two ``2^-h`` that brings ``||A||_F^2`` into [1, 4).
 
     ``h`` is half the binary exponent of V[_SSQ], rounded down (clamped to +-340, so a
-    zeroed fallback lane gets a finite scale). Scaling by a power of two is exact, and
-    the lane QR runs on unit-sized numbers: its rotation forms products of three
-    squared entries, which at ``||A||_F`` of 1e+-100 would over- or underflow.
+    zeroed fallback lanes get a finite scale). Scaling by a power of two is exact, and
+    the generated QR steps (`_lanes_qr_registers`) run on unit-sized numbers: their
+    rotation forms products of three squared entries, which at ``||A||_F`` of 1e+-100
+    would over- or underflow.
     Integer operations on the bit patterns, so the loop vectorises.
     """
     bits = V[_SSQ].view(np.int64)

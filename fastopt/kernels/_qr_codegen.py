@@ -85,8 +85,11 @@ CHAINS = 4
 TRI_CHAINS = 2
 #: `_eigen._HH_SKIP`: a Householder column this small relative to ||A||_F^2 is skipped.
 HH_SKIP = "1e-40"
-#: `_eigen._TINY_BULGE`: a squared bulge ``p`` below this (the tridiagonal scaled to
-#: ``||T||_F^2`` in [1, 4)) counts as zero in a QR rotation.
+#: A squared bulge ``p`` below this (the tridiagonal scaled to ``||T||_F^2`` in [1, 4),
+#: `_eigen._lanes_scale`) counts as zero in a QR rotation: it is then LAPACK's ``c = 0``
+#: (or, on a zero off-diagonal, the identity). What that drops is below ``2 p^(1/4)
+#: ||T||_F`` ~ 1e-19 ``||T||_F`` (the next bulge's cross term ``2 x gam``), and it keeps
+#: ``p r`` and ``N^2`` far from underflow.
 TINY_BULGE = "1e-80"
 
 
